@@ -1,0 +1,79 @@
+// Shared pieces of the `interdict` command line: the global options, the registry it opens,
+// and output in text or JSON. Each command group lives in its own cmd_*.cc and registers itself
+// on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/json/fwd.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+namespace interdict::cli {
+
+// Exit codes: 0 success (check: blocked), 1 check: not blocked / import: some records rejected,
+// 2 error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNo = 1;
+inline constexpr int kExitError = 2;
+
+struct Globals {
+  std::string db;     // --db, $INTERDICT_DB, ./var/interdict.db
+  std::string actor;  // --actor, $INTERDICT_ACTOR, $USER
+  bool json = false;  // --json
+};
+
+// Opens the registry on first use. The clock is the system clock unless $INTERDICT_NOW holds an
+// RFC 3339 time (for tests and demonstrations of expiry).
+class Context {
+ public:
+  explicit Context(Globals& globals) : globals_(globals) {}
+  const Globals& globals() const { return globals_; }
+  bool json() const { return globals_.json; }
+  const std::string& actor() const { return globals_.actor; }
+
+  // Opens the store and runs the expiry sweep (unless sweep is false).
+  Result<Registry*> Open(bool sweep = true);
+
+ private:
+  Globals& globals_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Registry> registry_;
+};
+
+// A command's body: returns the exit code, or an error (printed by main, exit 2).
+using Action = std::function<Result<int>()>;
+
+// Adds `action` as the callback of `cmd`. Its exit code (2 after printing an error) is kept for
+// main to return.
+void SetAction(CLI::App* cmd, Action action);
+int ExitCode();
+
+// Prints a JSON value on stdout followed by a newline.
+void PrintJson(const boost::json::value& v);
+
+// JSON renderings shared by commands.
+boost::json::value ToJson(const Order& o);
+boost::json::value ToJson(const Referral& r);
+boost::json::value ToJson(const InForceEntry& e);
+
+// Prints the registry's counts and serial (text or JSON).
+Result<int> PrintSummary(Context& ctx, Registry& reg);
+
+// Parses targets written by a person, naming the bad one.
+Result<std::vector<Target>> ParseTargets(const std::vector<std::string>& values);
+
+// Command groups.
+void AddRegistryCommands(CLI::App& app, Context& ctx);   // init, org, summary, sweep, serial, audit, demo
+void AddWorkflowCommands(CLI::App& app, Context& ctx);   // refer, review, order
+void AddQueryCommands(CLI::App& app, Context& ctx);      // targets, check
+void AddTransferCommands(CLI::App& app, Context& ctx);   // import, export
+void AddDemoCommand(CLI::App& app, Context& ctx);        // demo
+
+}  // namespace interdict::cli

@@ -1,0 +1,5 @@
+# ASan + UBSan for the `asan` preset; any UB report aborts the test that caused it.
+if(INTERDICT_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

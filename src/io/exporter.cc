@@ -1,0 +1,160 @@
+#include "io/exporter.h"
+
+#include <iconv.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "io/json_format.h"
+
+namespace interdict {
+namespace {
+
+// RFC 4180 field: quoted when it holds a comma, quote or line break.
+std::string CsvField(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// UTF-8 to cp1251 with glibc's iconv; a character cp1251 lacks is an error, not a '?'.
+class Cp1251Encoder {
+ public:
+  Cp1251Encoder() : cd_(iconv_open("CP1251", "UTF-8")) {}
+  ~Cp1251Encoder() {
+    if (ok()) iconv_close(cd_);
+  }
+  Cp1251Encoder(const Cp1251Encoder&) = delete;
+  Cp1251Encoder& operator=(const Cp1251Encoder&) = delete;
+  bool ok() const { return cd_ != reinterpret_cast<iconv_t>(-1); }
+
+  Result<std::string> Encode(std::string_view utf8) {
+    bool ascii = true;
+    for (const char c : utf8) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) {
+      return std::string(utf8);
+    }
+    std::string in(utf8);
+    std::string out(in.size(), '\0');
+    char* src = in.data();
+    std::size_t src_left = in.size();
+    char* dst = out.data();
+    std::size_t dst_left = out.size();
+    iconv(cd_, nullptr, nullptr, nullptr, nullptr);
+    if (iconv(cd_, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
+      return Status::InvalidArgument("\"" + std::string(utf8.substr(0, 80)) +
+                                     "\" has characters that cp1251 cannot represent");
+    }
+    out.resize(out.size() - dst_left);
+    return out;
+  }
+
+ private:
+  iconv_t cd_;
+};
+
+Status WriteCsv(const InForceSnapshot& snap, std::ostream& out, ExportReport* report) {
+  std::unordered_map<Id, const Order*> orders;
+  for (const Order& o : snap.orders) orders[o.id] = &o;
+  out << "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,"
+         "categories,since_serial\n";
+  for (const InForceEntry& e : snap.entries) {
+    const Order& o = *orders.at(e.order_id);
+    out << TargetKindName(e.target.kind) << ',' << CsvField(e.target.value) << ',' << o.id << ','
+        << CsvField(o.body) << ',' << Name(o.kind) << ',' << CsvField(o.reference) << ','
+        << FormatTime(o.issued_at) << ',' << FormatTime(o.effective_at) << ','
+        << FormatTime(o.expires_at) << ',' << CsvField(FormatScopes(o.scope)) << ','
+        << CsvField(FormatCategories(o.categories)) << ',' << e.since << '\n';
+    ++report->targets;
+  }
+  return Status::Ok();
+}
+
+// One line per (target, order): z-i has one column per kind and no expiry.
+Status WriteZiCsv(const InForceSnapshot& snap, UnixTime now, std::ostream& out,
+                  ExportReport* report) {
+  Cp1251Encoder enc;
+  if (!enc.ok()) return Status::Internal("iconv has no cp1251 converter");
+  std::unordered_map<Id, std::pair<std::string, std::string>> encoded;  // body, reference
+  for (const Order& o : snap.orders) {
+    Result<std::string> body = enc.Encode(o.body);
+    Result<std::string> ref = enc.Encode(o.reference);
+    if (!body.ok() || !ref.ok()) {
+      return (body.ok() ? ref.status() : body.status())
+          .Prefixed("order " + std::to_string(o.id) + " cannot be written as z-i");
+    }
+    if (o.body.find_first_of(";\n") != std::string::npos ||
+        o.reference.find_first_of(";\n") != std::string::npos) {
+      return Status::InvalidArgument("order " + std::to_string(o.id) +
+                                     ": body or reference holds ';' or a line break, which z-i "
+                                     "cannot express");
+    }
+    encoded[o.id] = {*std::move(body), *std::move(ref)};
+  }
+  std::unordered_map<Id, const Order*> orders;
+  for (const Order& o : snap.orders) orders[o.id] = &o;
+  std::string now_text = FormatTime(now);
+  now_text = now_text.substr(0, 10) + " " + now_text.substr(11, 8) + " +0000";
+  out << "Updated: " << now_text << '\n';
+  for (const InForceEntry& e : snap.entries) {
+    std::string ips;
+    std::string domains;
+    std::string urls;
+    switch (e.target.kind) {
+      case TargetKind::kIp:
+      case TargetKind::kCidr: ips = e.target.value; break;
+      case TargetKind::kDomain: domains = e.target.value; break;
+      case TargetKind::kDomainTree: domains = "*." + e.target.value; break;
+      case TargetKind::kUrl:
+        if (e.target.value.find_first_of(";|") != std::string::npos) {
+          ++report->skipped;
+          continue;
+        }
+        urls = e.target.value;
+        break;
+      case TargetKind::kApp:
+      case TargetKind::kSearch: ++report->skipped; continue;
+    }
+    const auto& [body, ref] = encoded.at(e.order_id);
+    out << ips << ';' << domains << ';' << urls << ';' << body << ';' << ref << ';'
+        << FormatDate(orders.at(e.order_id)->issued_at) << '\n';
+    ++report->targets;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ExportFormat> ParseExportFormat(std::string_view name) {
+  if (name == "csv") return ExportFormat::kCsv;
+  if (name == "json") return ExportFormat::kJson;
+  if (name == "zi-csv") return ExportFormat::kZiCsv;
+  return Status::InvalidArgument("unknown export format \"" + std::string(name) +
+                                 "\"; expected csv, json or zi-csv");
+}
+
+Result<ExportReport> ExportInForce(Registry& registry, ExportFormat format, std::ostream& out) {
+  ASSIGN_OR_RETURN(InForceSnapshot snap, registry.Snapshot());
+  ExportReport report;
+  report.serial = snap.serial;
+  report.orders = snap.orders.size();
+  const UnixTime now = registry.clock().Now();
+  switch (format) {
+    case ExportFormat::kCsv: RETURN_IF_ERROR(WriteCsv(snap, out, &report)); break;
+    case ExportFormat::kJson:
+      RETURN_IF_ERROR(WriteJsonOrders(snap, now, out));
+      report.targets = snap.entries.size();
+      break;
+    case ExportFormat::kZiCsv: RETURN_IF_ERROR(WriteZiCsv(snap, now, out, &report)); break;
+  }
+  out.flush();
+  if (!out) return Status::IOError("cannot write the export");
+  return report;
+}
+
+}  // namespace interdict

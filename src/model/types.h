@@ -1,0 +1,149 @@
+// The registry's domain model: organizations, referrals with evidence, orders, the in-force set
+// and the audit trail. Plain value types; the rules that move them between states live in
+// registry/registry.h, their storage in store/store.h.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "model/target.h"
+
+namespace interdict {
+
+using Id = std::int64_t;  // row ids; 0 means "none"
+using Serial = std::int64_t;
+
+enum class OrgKind : std::uint8_t { kAuthority, kRightsholder, kIsp, kSearch, kAppstore, kVpn, kAuditor };
+enum class OrderKind : std::uint8_t { kCourtRuling, kAdministrativeDecision, kPrecautionaryMeasure };
+// pending: issued, effective date not reached. in-force: its targets are in the in-force set.
+// suspended: temporarily out of the set (e.g. pending an appeal). lifted, expired: final.
+enum class OrderState : std::uint8_t { kPending, kInForce, kSuspended, kLifted, kExpired };
+enum class ReferralState : std::uint8_t { kSubmitted, kWithdrawn, kUnderReview, kApproved, kRejected };
+enum class Scope : std::uint8_t { kIsp, kSearch, kAppstore, kVpn };
+enum class Category : std::uint8_t {
+  kStreamRipping, kLiveSports, kTorrent, kCyberlocker, kShadowLibrary, kIptv, kLinkSite,
+  kPirateApp, kCamcord,
+};
+
+// Names as written on the command line, in JSON and in the database ("court-ruling", "in-force").
+std::string_view Name(OrgKind v);
+std::string_view Name(OrderKind v);
+std::string_view Name(OrderState v);
+std::string_view Name(ReferralState v);
+std::string_view Name(Scope v);
+std::string_view Name(Category v);
+// Parsers; an unknown name is an error that lists the valid ones.
+Result<OrgKind> ParseOrgKind(std::string_view s);
+Result<OrderKind> ParseOrderKind(std::string_view s);
+Result<OrderState> ParseOrderState(std::string_view s);
+Result<ReferralState> ParseReferralState(std::string_view s);
+Result<Scope> ParseScope(std::string_view s);
+Result<Category> ParseCategory(std::string_view s);
+
+// A set of scopes or categories as a bit mask (bit i = enumerator i).
+using ScopeSet = std::uint32_t;
+using CategorySet = std::uint32_t;
+constexpr std::uint32_t Bit(Scope s) { return 1u << static_cast<unsigned>(s); }
+constexpr std::uint32_t Bit(Category c) { return 1u << static_cast<unsigned>(c); }
+// "isp,search"; "" for the empty set.
+std::string FormatScopes(ScopeSet set);
+std::string FormatCategories(CategorySet set);
+// Comma-separated names; repeats are fine.
+Result<ScopeSet> ParseScopes(std::string_view list);
+Result<CategorySet> ParseCategories(std::string_view list);
+
+struct Organization {
+  Id id = 0;
+  OrgKind kind = OrgKind::kRightsholder;
+  std::string name;
+  UnixTime created_at = 0;
+};
+
+struct Evidence {
+  std::string url;          // where the infringement was observed
+  UnixTime observed_at = 0;
+  std::string sha256;       // lowercase hex digest of the capture file
+  std::string note;
+};
+
+struct ReferralTarget {
+  Target target;
+  // Non-empty when the target was already in force or already referred when this referral was
+  // submitted, e.g. "in force under order 7 (RKN 27-31)" or "referred in referral 3".
+  std::string duplicate_of;
+};
+
+struct Referral {
+  Id id = 0;
+  Id org_id = 0;
+  std::string org_name;
+  Category category = Category::kLinkSite;
+  ReferralState state = ReferralState::kSubmitted;
+  UnixTime submitted_at = 0;
+  UnixTime updated_at = 0;
+  std::string reason;  // why it was rejected or withdrawn
+  Id order_id = 0;     // the order it was approved into
+  std::vector<ReferralTarget> targets;
+  std::vector<Evidence> evidence;
+};
+
+struct Order {
+  Id id = 0;
+  std::string body;       // the issuing body: a court, an authority
+  OrderKind kind = OrderKind::kCourtRuling;
+  std::string reference;  // the body's own number for the decision
+  UnixTime issued_at = 0;
+  UnixTime effective_at = 0;
+  UnixTime expires_at = 0;  // mandatory: no order blocks forever
+  ScopeSet scope = 0;
+  CategorySet categories = 0;
+  bool dynamic = false;   // accepts new targets after it is issued (mirrors, new domains)
+  OrderState state = OrderState::kPending;
+  std::string state_reason;  // why it was lifted, suspended or resumed last
+  UnixTime created_at = 0;
+  UnixTime updated_at = 0;
+};
+
+// One (target, order) pair of the in-force set.
+struct InForceEntry {
+  Target target;
+  Id order_id = 0;
+  std::string body;
+  std::string reference;
+  Serial since = 0;  // the serial at which the pair entered the set
+};
+
+enum class DeltaOp : std::uint8_t { kAdd, kRemove };
+
+// One change to the in-force set at a serial.
+struct DeltaEntry {
+  DeltaOp op = DeltaOp::kAdd;
+  Target target;
+  Id order_id = 0;
+};
+
+struct SerialInfo {
+  Serial serial = 0;
+  UnixTime at = 0;
+  std::string actor;
+  std::string summary;
+};
+
+struct AuditEntry {
+  Id id = 0;
+  UnixTime at = 0;
+  std::string actor;
+  std::string action;  // "order.create", "referral.reject", "import", ...
+  std::string entity;  // "order", "referral", "organization", "registry"
+  Id entity_id = 0;
+  std::string reason;
+  std::string detail;  // JSON object with the change
+};
+
+}  // namespace interdict

@@ -1,0 +1,939 @@
+#include "registry/registry.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <unordered_map>
+
+namespace interdict {
+namespace {
+
+namespace json = boost::json;
+
+std::string Detail(const json::object& o) { return json::serialize(o); }
+
+json::array TargetsJson(std::span<const Target> targets) {
+  json::array a;
+  a.reserve(targets.size());
+  for (const Target& t : targets) a.emplace_back(t.ToString());
+  return a;
+}
+
+std::string OrderLabel(const Order& o) {
+  return "order " + std::to_string(o.id) + " (" + o.body + " " + o.reference + ")";
+}
+
+Status RequireReason(std::string_view reason, std::string_view what) {
+  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " needs a reason");
+  }
+  return Status::Ok();
+}
+
+Status ValidateActor(std::string_view actor) {
+  if (actor.empty()) return Status::InvalidArgument("an actor name is required for the audit trail");
+  return Status::Ok();
+}
+
+// Fills defaults and checks an order request against the registry's rules.
+Status PrepareOrder(OrderRequest* r, UnixTime now) {
+  if (r->body.empty()) return Status::InvalidArgument("order: the issuing body is required");
+  if (r->reference.empty()) return Status::InvalidArgument("order: the reference number is required");
+  if (r->body.size() > 500 || r->reference.size() > 200) {
+    return Status::InvalidArgument("order: body or reference is too long");
+  }
+  if (r->issued_at == 0) r->issued_at = now;
+  if (r->effective_at == 0) r->effective_at = r->issued_at;
+  if (r->expires_at == 0) {
+    return Status::InvalidArgument("order " + r->reference + ": an expiry date is mandatory");
+  }
+  if (r->effective_at < r->issued_at) {
+    return Status::InvalidArgument("order " + r->reference + ": effective date " +
+                                   FormatDate(r->effective_at) + " is before the issue date " +
+                                   FormatDate(r->issued_at));
+  }
+  if (r->expires_at <= r->effective_at) {
+    return Status::InvalidArgument("order " + r->reference + ": expiry " +
+                                   FormatDate(r->expires_at) + " is not after the effective date " +
+                                   FormatDate(r->effective_at));
+  }
+  if (r->scope == 0) return Status::InvalidArgument("order " + r->reference + ": no scope given");
+  return Status::Ok();
+}
+
+OrderState StateAt(const Order& o, UnixTime now) {
+  if (now >= o.expires_at) return OrderState::kExpired;
+  if (now < o.effective_at) return OrderState::kPending;
+  return OrderState::kInForce;
+}
+
+json::object OrderJson(const Order& o) {
+  return {{"body", o.body},
+          {"kind", Name(o.kind)},
+          {"reference", o.reference},
+          {"issued", FormatTime(o.issued_at)},
+          {"effective", FormatTime(o.effective_at)},
+          {"expires", FormatTime(o.expires_at)},
+          {"scope", FormatScopes(o.scope)},
+          {"categories", FormatCategories(o.categories)},
+          {"dynamic", o.dynamic},
+          {"state", Name(o.state)}};
+}
+
+// Allocates the step's serial the first time the in-force set actually changes.
+class SerialOnce {
+ public:
+  SerialOnce(Transaction& tx, UnixTime at, std::string_view actor, std::string summary)
+      : tx_(tx), at_(at), actor_(actor), summary_(std::move(summary)) {}
+
+  Result<Serial> Get() {
+    if (serial_ == 0) {
+      ASSIGN_OR_RETURN(serial_, tx_.NextSerial(at_, actor_, summary_));
+    }
+    return serial_;
+  }
+  Serial serial() const { return serial_; }
+
+ private:
+  Transaction& tx_;
+  UnixTime at_;
+  std::string_view actor_;
+  std::string summary_;
+  Serial serial_ = 0;
+};
+
+// Adds each of an order's targets to the in-force set; returns how many pairs were new.
+Result<std::size_t> PutInForce(Transaction& tx, Id order_id, std::span<const Id> target_ids,
+                               SerialOnce& serial) {
+  std::size_t added = 0;
+  for (Id target_id : target_ids) {
+    ASSIGN_OR_RETURN(Serial s, serial.Get());
+    ASSIGN_OR_RETURN(bool fresh, tx.AddInForce(target_id, order_id, s));
+    added += fresh ? 1 : 0;
+  }
+  return added;
+}
+
+Result<std::size_t> TakeOutOfForce(Transaction& tx, Id order_id, SerialOnce& serial) {
+  ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
+  std::size_t removed = 0;
+  for (const auto& [target_id, target] : targets) {
+    ASSIGN_OR_RETURN(Serial s, serial.Get());
+    ASSIGN_OR_RETURN(bool gone, tx.RemoveInForce(target_id, order_id, s));
+    removed += gone ? 1 : 0;
+  }
+  return removed;
+}
+
+Result<std::vector<Id>> OrderTargetIds(Transaction& tx, Id order_id) {
+  ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
+  std::vector<Id> ids;
+  ids.reserve(targets.size());
+  for (const auto& p : targets) ids.push_back(p.first);
+  return ids;
+}
+
+Result<Order> LoadOrder(Transaction& tx, Id id) {
+  ASSIGN_OR_RETURN(std::optional<Order> o, tx.FindOrder(id));
+  if (!o) return Status::NotFound("there is no order " + std::to_string(id));
+  return *std::move(o);
+}
+
+Result<Referral> LoadReferral(Transaction& tx, Id id) {
+  ASSIGN_OR_RETURN(std::optional<Referral> r, tx.FindReferral(id));
+  if (!r) return Status::NotFound("there is no referral " + std::to_string(id));
+  return *std::move(r);
+}
+
+// Creates an order with its targets; puts them in force when the order is in force now.
+Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, UnixTime now,
+                                     std::string_view actor, Id referral_id, SerialOnce& serial) {
+  Order o;
+  o.body = r.body;
+  o.kind = r.kind;
+  o.reference = r.reference;
+  o.issued_at = r.issued_at;
+  o.effective_at = r.effective_at;
+  o.expires_at = r.expires_at;
+  o.scope = r.scope;
+  o.categories = r.categories;
+  o.dynamic = r.dynamic;
+  o.created_at = now;
+  o.updated_at = now;
+  o.state = StateAt(o, now);
+  ASSIGN_OR_RETURN(o.id, tx.InsertOrder(o));
+  std::vector<Id> ids;
+  ids.reserve(r.targets.size());
+  for (const Target& t : r.targets) {
+    ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
+    ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, referral_id));
+    if (attached) ids.push_back(tid);
+  }
+  if (o.state == OrderState::kInForce) {
+    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+  }
+  json::object detail = OrderJson(o);
+  detail["targets"] = TargetsJson(r.targets);
+  if (referral_id != 0) detail["referral"] = referral_id;
+  RETURN_IF_ERROR(tx.AppendAudit(
+      {0, now, std::string(actor), "order.create", "order", o.id, r.reason, Detail(detail)}));
+  return o;
+}
+
+// True when `ip` (an address in canonical text) lies in `cidr` (canonical network/len).
+bool CidrContains(std::string_view cidr, std::string_view ip) {
+  const std::size_t slash = cidr.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string net(cidr.substr(0, slash));
+  const int len = std::atoi(std::string(cidr.substr(slash + 1)).c_str());
+  const std::string addr(ip);
+  std::array<unsigned char, 16> a{};
+  std::array<unsigned char, 16> b{};
+  const int family = net.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  if ((addr.find(':') == std::string::npos ? AF_INET : AF_INET6) != family) return false;
+  if (inet_pton(family, net.c_str(), a.data()) != 1) return false;
+  if (inet_pton(family, addr.c_str(), b.data()) != 1) return false;
+  int bits = len;
+  for (std::size_t i = 0; bits > 0; ++i, bits -= 8) {
+    const unsigned mask = bits >= 8 ? 0xffu : (0xffu << (8 - bits)) & 0xffu;
+    if ((a[i] & mask) != (b[i] & mask)) return false;
+  }
+  return true;
+}
+
+bool IsIpLiteral(std::string_view host) { return NormalizeIp(host).ok(); }
+
+void Append(std::vector<InForceEntry>* out, std::vector<InForceEntry> more) {
+  out->insert(out->end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+}
+
+// Rules that block a host name: the exact domain, and domain-tree rules on it or any parent.
+Status MatchHost(Transaction& tx, std::string_view host, std::vector<InForceEntry>* out) {
+  auto exact = [&](TargetKind kind, std::string_view value) -> Status {
+    ASSIGN_OR_RETURN(std::optional<Id> id, tx.FindTarget({kind, std::string(value)}));
+    if (!id) return Status::Ok();
+    ASSIGN_OR_RETURN(std::vector<InForceEntry> hits, tx.InForceForTarget(*id));
+    Append(out, std::move(hits));
+    return Status::Ok();
+  };
+  if (IsIpLiteral(host)) {
+    RETURN_IF_ERROR(exact(TargetKind::kIp, host));
+    ASSIGN_OR_RETURN(std::vector<InForceEntry> cidrs, tx.ListInForce(TargetKind::kCidr));
+    for (InForceEntry& e : cidrs) {
+      if (CidrContains(e.target.value, host)) out->push_back(std::move(e));
+    }
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(exact(TargetKind::kDomain, host));
+  for (std::string_view name = host;;) {
+    RETURN_IF_ERROR(exact(TargetKind::kDomainTree, name));
+    const std::size_t dot = name.find('.');
+    if (dot == std::string_view::npos) break;
+    name.remove_prefix(dot + 1);
+  }
+  return Status::Ok();
+}
+
+// Exact URL rules and prefix rules (`...*`) on the URL, then the rules on its host.
+Status MatchUrl(Transaction& tx, std::string_view url, std::vector<InForceEntry>* out) {
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t host_start = scheme_end + 3;
+  std::size_t host_end = url.find('/', host_start);
+  if (host_end == std::string_view::npos) host_end = url.size();
+  // Every rule on this URL's origin sorts between "scheme://host" and "scheme://host" + 0xff.
+  const std::string origin(url.substr(0, host_end));
+  ASSIGN_OR_RETURN(std::vector<InForceEntry> candidates,
+                   tx.InForceInRange(TargetKind::kUrl, origin, origin + "\xff"));
+  for (InForceEntry& e : candidates) {
+    const std::string& v = e.target.value;
+    const bool prefix = !v.empty() && v.back() == '*';
+    const bool hit = prefix ? url.substr(0, v.size() - 1) == std::string_view(v).substr(0, v.size() - 1)
+                            : url == v;
+    if (hit) out->push_back(std::move(e));
+  }
+  std::string_view host = url.substr(host_start, host_end - host_start);
+  if (!host.empty() && host.front() == '[') {
+    host.remove_prefix(1);
+    host = host.substr(0, host.find(']'));
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return MatchHost(tx, host, out);
+}
+
+// Submits one referral inside `tx`, flagging targets already in force or already referred.
+Result<Referral> SubmitReferral(Transaction& tx, const ReferralRequest& request,
+                                std::string_view actor, UnixTime now) {
+  ASSIGN_OR_RETURN(std::optional<Organization> org, tx.FindOrganization(request.org));
+  if (!org) return Status::NotFound("there is no organization \"" + request.org + "\"");
+  if (org->kind != OrgKind::kRightsholder) {
+    return Status::FailedPrecondition("organization \"" + org->name + "\" is a " +
+                                      std::string(Name(org->kind)) +
+                                      ", only rightsholders refer targets");
+  }
+  Referral r;
+  r.org_id = org->id;
+  r.org_name = org->name;
+  r.category = request.category;
+  r.state = ReferralState::kSubmitted;
+  r.submitted_at = now;
+  r.updated_at = now;
+  r.evidence = request.evidence;
+  for (const Target& t : request.targets) {
+    ReferralTarget rt{t, ""};
+    ASSIGN_OR_RETURN(std::optional<Id> tid, tx.FindTarget(t));
+    if (tid) {
+      ASSIGN_OR_RETURN(std::vector<InForceEntry> in_force, tx.InForceForTarget(*tid));
+      if (!in_force.empty()) {
+        rt.duplicate_of = "in force under order " + std::to_string(in_force[0].order_id) + " (" +
+                          in_force[0].body + " " + in_force[0].reference + ")";
+      } else {
+        ASSIGN_OR_RETURN(std::vector<Id> open, tx.OpenReferralsWithTarget(*tid));
+        if (!open.empty()) rt.duplicate_of = "referred in referral " + std::to_string(open[0]);
+      }
+    }
+    r.targets.push_back(std::move(rt));
+  }
+  ASSIGN_OR_RETURN(r.id, tx.InsertReferral(r));
+  std::size_t duplicates = 0;
+  for (const ReferralTarget& rt : r.targets) duplicates += rt.duplicate_of.empty() ? 0u : 1u;
+  RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.submit", "referral", r.id,
+                                  "",
+                                  Detail({{"org", r.org_name},
+                                          {"category", Name(r.category)},
+                                          {"targets", TargetsJson(request.targets)},
+                                          {"duplicates", duplicates},
+                                          {"evidence", r.evidence.size()}})}));
+  return r;
+}
+
+}  // namespace
+
+Registry::Registry(Store& store, const Clock& clock, RegistryOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Result<Organization> Registry::AddOrganization(std::string_view actor, OrgKind kind,
+                                               std::string_view name) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (name.empty() || name.size() > 200) {
+    return Status::InvalidArgument("organization name must be 1 to 200 characters");
+  }
+  const UnixTime now = clock_.Now();
+  Organization org{0, kind, std::string(name), now};
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(org.id, tx.InsertOrganization(org));
+    return tx.AppendAudit({0, now, std::string(actor), "organization.add", "organization", org.id,
+                           "", Detail({{"kind", Name(kind)}, {"name", org.name}})});
+  }));
+  return org;
+}
+
+Result<std::vector<Organization>> Registry::ListOrganizations() {
+  std::vector<Organization> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListOrganizations());
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Referral> Registry::Refer(std::string_view actor, const ReferralRequest& request) {
+  ASSIGN_OR_RETURN(std::vector<Referral> out, ReferAll(actor, std::span(&request, 1)));
+  return std::move(out.front());
+}
+
+Result<std::vector<Referral>> Registry::ReferAll(std::string_view actor,
+                                                 std::span<const ReferralRequest> requests) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const std::string where = requests.size() > 1 ? "referral " + std::to_string(i + 1) + ": " : "";
+    if (requests[i].targets.empty()) {
+      return Status::InvalidArgument(where + "a referral needs at least one target");
+    }
+    for (const Evidence& e : requests[i].evidence) {
+      if (e.sha256.size() != 64 ||
+          e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return Status::InvalidArgument(where + "evidence sha256 \"" + e.sha256.substr(0, 80) +
+                                       "\" is not 64 lowercase hex digits");
+      }
+    }
+  }
+  const UnixTime now = clock_.Now();
+  std::vector<Referral> out;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    out.clear();
+    for (const ReferralRequest& request : requests) {
+      ASSIGN_OR_RETURN(Referral r, SubmitReferral(tx, request, actor, now));
+      out.push_back(std::move(r));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Referral> Registry::Withdraw(std::string_view actor, Id referral_id, std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  Referral r;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+    if (r.state != ReferralState::kSubmitted) {
+      return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
+                                        std::string(Name(r.state)) + "; only a submitted referral "
+                                        "can be withdrawn");
+    }
+    if (now - r.submitted_at > options_.revoke_window_seconds) {
+      return Status::FailedPrecondition(
+          "referral " + std::to_string(r.id) + " was submitted at " + FormatTime(r.submitted_at) +
+          "; the revoke window of " + std::to_string(options_.revoke_window_seconds / 60) +
+          " minutes has closed");
+    }
+    r.state = ReferralState::kWithdrawn;
+    r.reason = std::string(reason);
+    r.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, 0, now));
+    return tx.AppendAudit({0, now, std::string(actor), "referral.withdraw", "referral", r.id,
+                           std::string(reason), "{}"});
+  }));
+  return r;
+}
+
+Result<Referral> Registry::StartReview(std::string_view actor, Id referral_id) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  Referral r;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+    if (r.state != ReferralState::kSubmitted) {
+      return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
+                                        std::string(Name(r.state)) + ", not submitted");
+    }
+    r.state = ReferralState::kUnderReview;
+    r.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, "", 0, now));
+    return tx.AppendAudit(
+        {0, now, std::string(actor), "referral.review", "referral", r.id, "", "{}"});
+  }));
+  return r;
+}
+
+namespace {
+
+// A referral can be decided when submitted or under review; deciding a submitted one records
+// the review step too, so the trail shows every state it passed through.
+Status BeginDecision(Transaction& tx, Referral& r, std::string_view actor, UnixTime now) {
+  if (r.state == ReferralState::kSubmitted) {
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, ReferralState::kUnderReview, "", 0, now));
+    RETURN_IF_ERROR(tx.AppendAudit(
+        {0, now, std::string(actor), "referral.review", "referral", r.id, "", "{}"}));
+    r.state = ReferralState::kUnderReview;
+  }
+  if (r.state != ReferralState::kUnderReview) {
+    return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
+                                      std::string(Name(r.state)) + " and cannot be decided again");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id order_id,
+                                   std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  Referral r;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+    ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+    if (!o.dynamic) {
+      return Status::FailedPrecondition(OrderLabel(o) +
+                                        " is not dynamic and takes no new targets; issue a new "
+                                        "order for this referral");
+    }
+    if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
+      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
+    }
+    RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+    SerialOnce serial(tx, now, actor, "referral " + std::to_string(r.id) + " approved into " +
+                                          OrderLabel(o));
+    std::vector<Id> fresh;
+    for (const ReferralTarget& rt : r.targets) {
+      ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(rt.target));
+      ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, r.id));
+      if (attached) fresh.push_back(tid);
+    }
+    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial).status());
+    r.state = ReferralState::kApproved;
+    r.order_id = o.id;
+    r.reason = std::string(reason);
+    r.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, o.id, now));
+    return tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral", r.id,
+                           std::string(reason),
+                           Detail({{"order", o.id}, {"new_targets", fresh.size()}})});
+  }));
+  return r;
+}
+
+Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id,
+                                          OrderRequest request) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (!request.targets.empty()) {
+    return Status::InvalidArgument("an order approved from a referral takes the referral's targets");
+  }
+  const UnixTime now = clock_.Now();
+  RETURN_IF_ERROR(PrepareOrder(&request, now));
+  Order o;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(Referral r, LoadReferral(tx, referral_id));
+    RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+    for (const ReferralTarget& rt : r.targets) request.targets.push_back(rt.target);
+    request.categories |= Bit(r.category);
+    SerialOnce serial(tx, now, actor, "order " + request.reference + " issued from referral " +
+                                          std::to_string(r.id));
+    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial));
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, ReferralState::kApproved, request.reason, o.id, now));
+    return tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral", r.id,
+                           request.reason, Detail({{"order", o.id}})});
+  }));
+  return o;
+}
+
+Result<Referral> Registry::Reject(std::string_view actor, Id referral_id, std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  RETURN_IF_ERROR(RequireReason(reason, "rejecting a referral"));
+  const UnixTime now = clock_.Now();
+  Referral r;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+    RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+    r.state = ReferralState::kRejected;
+    r.reason = std::string(reason);
+    r.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, 0, now));
+    return tx.AppendAudit({0, now, std::string(actor), "referral.reject", "referral", r.id,
+                           std::string(reason), "{}"});
+  }));
+  return r;
+}
+
+Result<Referral> Registry::GetReferral(Id referral_id) {
+  Referral r;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+    return Status::Ok();
+  }));
+  return r;
+}
+
+Result<std::vector<Referral>> Registry::ListReferrals(std::span<const ReferralState> states) {
+  std::vector<Referral> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListReferrals(states));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& request) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  OrderRequest r = request;
+  RETURN_IF_ERROR(PrepareOrder(&r, now));
+  if (r.targets.empty()) return Status::InvalidArgument("an order needs at least one target");
+  Order o;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    SerialOnce serial(tx, now, actor, "order " + r.reference + " created");
+    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial));
+    return Status::Ok();
+  }));
+  return o;
+}
+
+Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
+                                         std::span<const Target> targets, std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (targets.empty()) return Status::InvalidArgument("no targets to add");
+  const UnixTime now = clock_.Now();
+  std::size_t added = 0;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+    if (!o.dynamic) {
+      return Status::FailedPrecondition(OrderLabel(o) +
+                                        " is not dynamic: its targets were fixed when it was issued");
+    }
+    if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
+      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
+    }
+    std::vector<Id> fresh;
+    for (const Target& t : targets) {
+      ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
+      ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, 0));
+      if (attached) fresh.push_back(tid);
+    }
+    added = fresh.size();
+    SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));
+    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial).status());
+    return tx.AppendAudit({0, now, std::string(actor), "order.add-targets", "order", o.id,
+                           std::string(reason),
+                           Detail({{"targets", TargetsJson(targets)}, {"new", added}})});
+  }));
+  return added;
+}
+
+namespace {
+
+constexpr std::array<OrderState, 3> kLiftable = {OrderState::kPending, OrderState::kInForce,
+                                                 OrderState::kSuspended};
+constexpr std::array<OrderState, 1> kSuspendable = {OrderState::kInForce};
+constexpr std::array<OrderState, 1> kResumable = {OrderState::kSuspended};
+
+}  // namespace
+
+Result<Order> Registry::Lift(std::string_view actor, Id order_id, std::string_view reason) {
+  RETURN_IF_ERROR(RequireReason(reason, "lifting an order"));
+  return ChangeOrderState(actor, order_id, reason, "order.lift", kLiftable, OrderState::kLifted);
+}
+
+Result<Order> Registry::Suspend(std::string_view actor, Id order_id, std::string_view reason) {
+  RETURN_IF_ERROR(RequireReason(reason, "suspending an order"));
+  return ChangeOrderState(actor, order_id, reason, "order.suspend", kSuspendable,
+                          OrderState::kSuspended);
+}
+
+Result<Order> Registry::Resume(std::string_view actor, Id order_id, std::string_view reason) {
+  RETURN_IF_ERROR(RequireReason(reason, "resuming an order"));
+  return ChangeOrderState(actor, order_id, reason, "order.resume", kResumable,
+                          OrderState::kInForce);
+}
+
+Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
+                                         std::string_view reason, std::string_view action,
+                                         std::span<const OrderState> from, OrderState to) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  Order o;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(o, LoadOrder(tx, order_id));
+    if (std::find(from.begin(), from.end(), o.state) == from.end()) {
+      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)) +
+                                        "; cannot " + std::string(action.substr(6)) + " it");
+    }
+    // Resuming an order whose time has passed expires it instead.
+    OrderState target = to;
+    if (to == OrderState::kInForce) target = StateAt(o, now);
+    SerialOnce serial(tx, now, actor, std::string(action) + " " + OrderLabel(o));
+    if (o.state == OrderState::kInForce && target != OrderState::kInForce) {
+      RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial).status());
+    } else if (o.state != OrderState::kInForce && target == OrderState::kInForce) {
+      ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
+      RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+    }
+    const OrderState before = o.state;
+    o.state = target;
+    o.state_reason = std::string(reason);
+    o.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateOrderState(o.id, o.state, reason, now));
+    return tx.AppendAudit({0, now, std::string(actor), std::string(action), "order", o.id,
+                           std::string(reason),
+                           Detail({{"from", Name(before)}, {"to", Name(o.state)},
+                                   {"serial", serial.serial()}})});
+  }));
+  return o;
+}
+
+Result<SweepReport> Registry::Sweep(std::string_view actor) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  SweepReport report;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(std::vector<Order> due, tx.OrdersDueAt(now));
+    if (due.empty()) return Status::Ok();
+    SerialOnce serial(tx, now, actor, "sweep: orders expired or became effective");
+    for (Order& o : due) {
+      const OrderState next = StateAt(o, now);
+      if (next == o.state) continue;
+      if (o.state == OrderState::kInForce) RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial).status());
+      if (next == OrderState::kInForce) {
+        ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
+        RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+        report.activated.push_back(o.id);
+      } else {
+        report.expired.push_back(o.id);
+      }
+      const std::string reason = next == OrderState::kExpired ? "expired on " + FormatTime(o.expires_at)
+                                                              : "effective from " + FormatTime(o.effective_at);
+      RETURN_IF_ERROR(tx.UpdateOrderState(o.id, next, reason, now));
+      RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor),
+                                      next == OrderState::kExpired ? "order.expire" : "order.activate",
+                                      "order", o.id, reason,
+                                      Detail({{"from", Name(o.state)}, {"to", Name(next)}})}));
+    }
+    report.serial = serial.serial();
+    return Status::Ok();
+  }));
+  return report;
+}
+
+Result<OrderDetail> Registry::ShowOrder(Id order_id) {
+  OrderDetail d;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(d.order, LoadOrder(tx, order_id));
+    ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
+    for (auto& p : targets) d.targets.push_back(std::move(p.second));
+    ASSIGN_OR_RETURN(std::vector<InForceEntry> in_force, tx.InForceForOrder(order_id));
+    d.targets_in_force = in_force.size();
+    return Status::Ok();
+  }));
+  return d;
+}
+
+Result<Order> Registry::FindOrder(std::string_view id_or_reference) {
+  Order o;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    const bool numeric = !id_or_reference.empty() && id_or_reference.size() < 19 &&
+                         id_or_reference.find_first_not_of("0123456789") == std::string_view::npos;
+    if (numeric) {
+      ASSIGN_OR_RETURN(std::optional<Order> by_id,
+                       tx.FindOrder(std::stoll(std::string(id_or_reference))));
+      if (by_id) {
+        o = *std::move(by_id);
+        return Status::Ok();
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<Order> by_ref, tx.FindOrdersByReference(id_or_reference));
+    if (by_ref.empty()) {
+      return Status::NotFound("there is no order with id or reference \"" +
+                              std::string(id_or_reference) + "\"");
+    }
+    if (by_ref.size() > 1) {
+      std::string msg = "reference \"" + std::string(id_or_reference) + "\" names " +
+                        std::to_string(by_ref.size()) + " orders; use an id:";
+      for (const Order& x : by_ref) msg += " " + std::to_string(x.id) + " (" + x.body + ")";
+      return Status::InvalidArgument(std::move(msg));
+    }
+    o = std::move(by_ref[0]);
+    return Status::Ok();
+  }));
+  return o;
+}
+
+Result<std::vector<Order>> Registry::ListOrders(const OrderFilter& filter) {
+  std::vector<Order> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListOrders(filter));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<InForceEntry>> Registry::InForce(std::optional<TargetKind> kind) {
+  std::vector<InForceEntry> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListInForce(kind));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<InForceSnapshot> Registry::Snapshot() {
+  InForceSnapshot snap;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(snap.serial, tx.CurrentSerial());
+    ASSIGN_OR_RETURN(snap.entries, tx.ListInForce(std::nullopt));
+    std::vector<Id> ids;
+    ids.reserve(snap.entries.size());
+    for (const InForceEntry& e : snap.entries) ids.push_back(e.order_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (Id id : ids) {
+      ASSIGN_OR_RETURN(Order o, LoadOrder(tx, id));
+      snap.orders.push_back(std::move(o));
+    }
+    return Status::Ok();
+  }));
+  return snap;
+}
+
+Result<std::vector<InForceEntry>> Registry::AllTargets(std::optional<TargetKind> kind) {
+  std::vector<InForceEntry> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListAttached(kind));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CheckResult> Registry::Check(const Target& query) {
+  CheckResult result{query, {}};
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    switch (query.kind) {
+      case TargetKind::kDomain:
+      case TargetKind::kDomainTree: return MatchHost(tx, query.value, &result.matches);
+      case TargetKind::kIp: return MatchHost(tx, query.value, &result.matches);
+      case TargetKind::kUrl: {
+        if (!query.value.empty() && query.value.back() == '*') {
+          return Status::InvalidArgument("check takes a URL, not a URL prefix rule");
+        }
+        return MatchUrl(tx, query.value, &result.matches);
+      }
+      case TargetKind::kCidr:
+      case TargetKind::kApp:
+      case TargetKind::kSearch: {
+        ASSIGN_OR_RETURN(std::optional<Id> id, tx.FindTarget(query));
+        if (!id) return Status::Ok();
+        ASSIGN_OR_RETURN(result.matches, tx.InForceForTarget(*id));
+        return Status::Ok();
+      }
+    }
+    return Status::Internal("unknown target kind");
+  }));
+  return result;
+}
+
+namespace {
+
+class ImportBatchImpl final : public ImportBatch {
+ public:
+  ImportBatchImpl(Transaction& tx, UnixTime now, std::string_view actor, std::string_view source,
+                  ImportStats* stats)
+      : tx_(tx), now_(now), actor_(actor), source_(source), stats_(stats),
+        serial_(tx, now, actor, "import from " + std::string(source)) {}
+
+  Status Add(const OrderRequest& header, std::span<const Target> targets) override {
+    OrderRequest r = header;
+    RETURN_IF_ERROR(PrepareOrder(&r, now_));
+    std::string key = r.body;
+    key.push_back('\x1f');
+    key.append(r.reference).push_back('\x1f');
+    key.append(std::to_string(r.issued_at));
+    auto it = orders_.find(key);
+    if (it == orders_.end()) {
+      ASSIGN_OR_RETURN(std::optional<Order> existing,
+                       tx_.FindOrderByKey(r.body, r.reference, r.issued_at));
+      Known k;
+      if (existing) {
+        k = {existing->id, existing->state, false};
+      } else {
+        r.targets.clear();
+        r.reason = "imported from " + source_;
+        ASSIGN_OR_RETURN(Order created, InsertOrderWithTargets(tx_, r, now_, actor_, 0, serial_));
+        k = {created.id, created.state, true};
+        ++stats_->orders_created;
+      }
+      it = orders_.emplace(std::move(key), k).first;
+    }
+    Known& k = it->second;
+    if (k.state == OrderState::kLifted) {
+      return Status::FailedPrecondition("order " + r.reference + " of " + r.body +
+                                        " was lifted in this registry; not re-imported");
+    }
+    std::size_t attached = 0;
+    for (const Target& t : targets) {
+      ASSIGN_OR_RETURN(Id tid, tx_.UpsertTarget(t));
+      ASSIGN_OR_RETURN(bool fresh, tx_.AttachTarget(k.id, tid, now_, 0));
+      if (!fresh) continue;
+      ++attached;
+      if (k.state == OrderState::kInForce) {
+        ASSIGN_OR_RETURN(Serial s, serial_.Get());
+        ASSIGN_OR_RETURN(bool added, tx_.AddInForce(tid, k.id, s));
+        stats_->targets_in_force += added ? 1 : 0;
+      }
+    }
+    stats_->targets_attached += attached;
+    if (attached > 0 && !k.created && !k.extended) {
+      k.extended = true;
+      ++stats_->orders_extended;
+    }
+    return Status::Ok();
+  }
+
+  Serial serial() const { return serial_.serial(); }
+
+ private:
+  struct Known {
+    Id id = 0;
+    OrderState state = OrderState::kPending;
+    bool created = false;
+    bool extended = false;
+  };
+
+  Transaction& tx_;
+  UnixTime now_;
+  std::string_view actor_;
+  std::string source_;
+  ImportStats* stats_;
+  SerialOnce serial_;
+  std::unordered_map<std::string, Known> orders_;
+};
+
+}  // namespace
+
+Result<ImportStats> Registry::Import(std::string_view actor, std::string_view source,
+                                     const std::function<Status(ImportBatch&)>& feed) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  ImportStats stats;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ImportBatchImpl batch(tx, now, actor, source, &stats);
+    RETURN_IF_ERROR(feed(batch));
+    stats.serial = batch.serial();
+    return tx.AppendAudit({0, now, std::string(actor), "import", "registry", 0, "",
+                           Detail({{"source", source},
+                                   {"orders_created", stats.orders_created},
+                                   {"orders_extended", stats.orders_extended},
+                                   {"targets_attached", stats.targets_attached},
+                                   {"targets_in_force", stats.targets_in_force},
+                                   {"serial", stats.serial}})});
+  }));
+  return stats;
+}
+
+Result<Serial> Registry::CurrentSerial() {
+  Serial s = 0;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(s, tx.CurrentSerial());
+    return Status::Ok();
+  }));
+  return s;
+}
+
+Result<std::vector<SerialInfo>> Registry::ListSerials(Serial after, std::size_t limit) {
+  std::vector<SerialInfo> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListSerials(after, limit));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<DeltaEntry>> Registry::SerialDelta(Serial serial) {
+  std::vector<DeltaEntry> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.SerialDelta(serial));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<AuditEntry>> Registry::Audit(const AuditFilter& filter) {
+  std::vector<AuditEntry> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out, tx.ListAudit(filter));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<RegistryCounts> Registry::Counts() {
+  RegistryCounts c;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(c, tx.Counts());
+    return Status::Ok();
+  }));
+  return c;
+}
+
+}  // namespace interdict

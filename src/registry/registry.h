@@ -1,0 +1,174 @@
+// The registry's workflows: referral → review → order → in-force set, with the audit trail and
+// the serial kept in step. Every public mutating method is one Store transaction: it happens
+// whole, with its audit entries and its serial, or not at all.
+//
+// Rules enforced here (not in the store):
+//   - an order has an expiry after its effective date; an order issued with an effective date
+//     in the future stays pending until then; orders expire by themselves (Sweep);
+//   - only dynamic orders take targets after they are created;
+//   - a referral may be withdrawn only while submitted and within the revoke window;
+//   - approved referrals are attached to an order; rejected ones carry a reason;
+//   - a target already in force or already referred is flagged as a duplicate on referral;
+//   - every change to the in-force set takes the next serial and logs its delta.
+//
+// Thread-safety: a Registry may be shared between threads if its Store and Clock may.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "model/types.h"
+#include "store/store.h"
+
+namespace interdict {
+
+struct RegistryOptions {
+  std::int64_t revoke_window_seconds = 30 * 60;  // a referral can be withdrawn this long
+};
+
+// What an order is issued with. issued_at and effective_at default to "now" when 0.
+struct OrderRequest {
+  std::string body;
+  OrderKind kind = OrderKind::kCourtRuling;
+  std::string reference;
+  UnixTime issued_at = 0;
+  UnixTime effective_at = 0;
+  UnixTime expires_at = 0;  // required
+  ScopeSet scope = Bit(Scope::kIsp);
+  CategorySet categories = 0;
+  bool dynamic = false;
+  std::vector<Target> targets;
+  std::string reason;  // a note for the audit trail
+};
+
+struct ReferralRequest {
+  std::string org;  // name of a rightsholder organization
+  Category category = Category::kLinkSite;
+  std::vector<Target> targets;
+  std::vector<Evidence> evidence;
+};
+
+struct OrderDetail {
+  Order order;
+  std::vector<Target> targets;       // attached, in canonical order
+  std::size_t targets_in_force = 0;  // of those, how many are in the in-force set via this order
+};
+
+struct CheckResult {
+  Target query;                         // the normalized value that was checked
+  std::vector<InForceEntry> matches;    // the rules that block it (target = the rule)
+  bool blocked() const { return !matches.empty(); }
+};
+
+// The in-force set at one serial, with the orders it refers to (for exports and feeds).
+struct InForceSnapshot {
+  Serial serial = 0;
+  std::vector<InForceEntry> entries;  // sorted by kind, value, order
+  std::vector<Order> orders;          // every order named in entries, by id
+};
+
+struct SweepReport {
+  std::vector<Id> activated;  // pending orders that became effective
+  std::vector<Id> expired;
+  Serial serial = 0;          // the serial of the change, 0 when the set did not change
+};
+
+struct ImportStats {
+  std::size_t orders_created = 0;
+  std::size_t orders_extended = 0;    // existing orders that gained targets
+  std::size_t targets_attached = 0;   // new (order, target) links
+  std::size_t targets_in_force = 0;   // new in-force pairs
+  Serial serial = 0;                  // the serial of the import, 0 when the set did not change
+};
+
+// Receives an import's orders inside Registry::Import's transaction.
+class ImportBatch {
+ public:
+  virtual ~ImportBatch() = default;
+  // Adds `targets` to the order with header's (body, reference, issued_at), creating it from
+  // `header` when there is none. Returns kFailedPrecondition or kInvalidArgument, having written
+  // nothing, when this one record cannot be imported (e.g. its order was lifted, or the header
+  // is invalid); any other error is fatal for the import.
+  virtual Status Add(const OrderRequest& header, std::span<const Target> targets) = 0;
+};
+
+class Registry {
+ public:
+  Registry(Store& store, const Clock& clock, RegistryOptions options = {});
+
+  Result<Organization> AddOrganization(std::string_view actor, OrgKind kind, std::string_view name);
+  Result<std::vector<Organization>> ListOrganizations();
+
+  Result<Referral> Refer(std::string_view actor, const ReferralRequest& request);
+  // Submits several referrals in one transaction: all of them, or none when one fails.
+  Result<std::vector<Referral>> ReferAll(std::string_view actor,
+                                         std::span<const ReferralRequest> requests);
+  Result<Referral> Withdraw(std::string_view actor, Id referral_id, std::string_view reason);
+  Result<Referral> StartReview(std::string_view actor, Id referral_id);
+  // Approves into an existing dynamic order.
+  Result<Referral> Approve(std::string_view actor, Id referral_id, Id order_id,
+                           std::string_view reason);
+  // Approves by issuing a new order for the referral's targets (request.targets must be empty;
+  // the referral's category is added to the order's categories).
+  Result<Order> ApproveAsNewOrder(std::string_view actor, Id referral_id, OrderRequest request);
+  Result<Referral> Reject(std::string_view actor, Id referral_id, std::string_view reason);
+  Result<Referral> GetReferral(Id referral_id);
+  // Referrals in any of `states` (all when empty).
+  Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states);
+
+  Result<Order> CreateOrder(std::string_view actor, const OrderRequest& request);
+  // Adds targets to a dynamic order; returns how many were new to it.
+  Result<std::size_t> AddTargets(std::string_view actor, Id order_id,
+                                 std::span<const Target> targets, std::string_view reason);
+  Result<Order> Lift(std::string_view actor, Id order_id, std::string_view reason);
+  Result<Order> Suspend(std::string_view actor, Id order_id, std::string_view reason);
+  Result<Order> Resume(std::string_view actor, Id order_id, std::string_view reason);
+  // Activates pending orders that became effective and expires orders past their expiry.
+  Result<SweepReport> Sweep(std::string_view actor);
+
+  Result<OrderDetail> ShowOrder(Id order_id);
+  // An order by id ("12") or by reference ("RKN-27/31"); a reference shared by several
+  // bodies is an error that lists them.
+  Result<Order> FindOrder(std::string_view id_or_reference);
+  Result<std::vector<Order>> ListOrders(const OrderFilter& filter);
+
+  // In-force (target, order) pairs, optionally of one kind.
+  Result<std::vector<InForceEntry>> InForce(std::optional<TargetKind> kind);
+  // The in-force set and its orders, read in one transaction.
+  Result<InForceSnapshot> Snapshot();
+  // Every target attached to any order, with its order(s), whether in force or not.
+  Result<std::vector<InForceEntry>> AllTargets(std::optional<TargetKind> kind);
+
+  // Whether `query` (a domain, URL, IP, app id...) is blocked, and by which rules.
+  Result<CheckResult> Check(const Target& query);
+
+  // Runs `feed` in one transaction with an ImportBatch; if feed returns an error, nothing of the
+  // import stays. One serial covers the whole import.
+  Result<ImportStats> Import(std::string_view actor, std::string_view source,
+                             const std::function<Status(ImportBatch&)>& feed);
+
+  Result<Serial> CurrentSerial();
+  Result<std::vector<SerialInfo>> ListSerials(Serial after, std::size_t limit);
+  Result<std::vector<DeltaEntry>> SerialDelta(Serial serial);
+  Result<std::vector<AuditEntry>> Audit(const AuditFilter& filter);
+  Result<RegistryCounts> Counts();
+
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Result<Order> ChangeOrderState(std::string_view actor, Id order_id, std::string_view reason,
+                                 std::string_view action, std::span<const OrderState> from,
+                                 OrderState to);
+
+  Store& store_;
+  const Clock& clock_;
+  RegistryOptions options_;
+};
+
+}  // namespace interdict

@@ -1,0 +1,152 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace interdict {
+namespace {
+
+// Version 1: the registry core. Names of kinds and states are stored as text (the same names
+// as in the CLI and JSON) so that the database is readable by an auditor with sqlite3.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE organizations (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('authority','rightsholder','isp','search','appstore','vpn','auditor')),
+  name        TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+  created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE targets (
+  id     INTEGER PRIMARY KEY,
+  kind   TEXT NOT NULL CHECK (kind IN ('domain','domain-tree','url','ip','cidr','app','search')),
+  value  TEXT NOT NULL CHECK (length(value) > 0),
+  UNIQUE (kind, value)
+);
+
+CREATE TABLE orders (
+  id            INTEGER PRIMARY KEY,
+  body          TEXT NOT NULL CHECK (length(body) > 0),
+  kind          TEXT NOT NULL CHECK (kind IN ('court-ruling','administrative-decision','precautionary-measure')),
+  reference     TEXT NOT NULL CHECK (length(reference) > 0),
+  issued_at     INTEGER NOT NULL,
+  effective_at  INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  scope         INTEGER NOT NULL CHECK (scope > 0),
+  categories    INTEGER NOT NULL,
+  dynamic       INTEGER NOT NULL CHECK (dynamic IN (0, 1)),
+  state         TEXT NOT NULL CHECK (state IN ('pending','in-force','suspended','lifted','expired')),
+  state_reason  TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  UNIQUE (body, reference, issued_at),
+  CHECK (effective_at >= issued_at),
+  CHECK (expires_at > effective_at)
+);
+CREATE INDEX orders_by_reference ON orders (reference);
+CREATE INDEX orders_by_state ON orders (state, expires_at);
+
+CREATE TABLE referrals (
+  id            INTEGER PRIMARY KEY,
+  org_id        INTEGER NOT NULL REFERENCES organizations (id),
+  category      TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('submitted','withdrawn','under-review','approved','rejected')),
+  submitted_at  INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  reason        TEXT NOT NULL DEFAULT '',
+  order_id      INTEGER REFERENCES orders (id),
+  CHECK ((state = 'approved') = (order_id IS NOT NULL))
+);
+CREATE INDEX referrals_by_state ON referrals (state);
+
+CREATE TABLE referral_targets (
+  referral_id   INTEGER NOT NULL REFERENCES referrals (id),
+  target_id     INTEGER NOT NULL REFERENCES targets (id),
+  position      INTEGER NOT NULL,
+  duplicate_of  TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (referral_id, target_id)
+) WITHOUT ROWID;
+CREATE INDEX referral_targets_by_target ON referral_targets (target_id);
+
+CREATE TABLE evidence (
+  id           INTEGER PRIMARY KEY,
+  referral_id  INTEGER NOT NULL REFERENCES referrals (id),
+  url          TEXT NOT NULL,
+  observed_at  INTEGER NOT NULL,
+  sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+  note         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX evidence_by_referral ON evidence (referral_id);
+
+CREATE TABLE order_targets (
+  order_id     INTEGER NOT NULL REFERENCES orders (id),
+  target_id    INTEGER NOT NULL REFERENCES targets (id),
+  added_at     INTEGER NOT NULL,
+  referral_id  INTEGER REFERENCES referrals (id),
+  PRIMARY KEY (order_id, target_id)
+) WITHOUT ROWID;
+
+-- Serial n is allocated by the step that changed the in-force set for the n-th time.
+CREATE TABLE serials (
+  serial   INTEGER PRIMARY KEY,
+  at       INTEGER NOT NULL,
+  actor    TEXT NOT NULL,
+  summary  TEXT NOT NULL
+);
+
+-- The in-force set: (target, order) pairs. A target is blocked while it has at least one pair.
+CREATE TABLE inforce (
+  target_id     INTEGER NOT NULL REFERENCES targets (id),
+  order_id      INTEGER NOT NULL REFERENCES orders (id),
+  since_serial  INTEGER NOT NULL REFERENCES serials (serial),
+  PRIMARY KEY (target_id, order_id)
+) WITHOUT ROWID;
+CREATE INDEX inforce_by_order ON inforce (order_id);
+
+-- Every change to the in-force set, by serial: the deltas feeds are built from.
+CREATE TABLE inforce_log (
+  serial     INTEGER NOT NULL REFERENCES serials (serial),
+  target_id  INTEGER NOT NULL REFERENCES targets (id),
+  order_id   INTEGER NOT NULL REFERENCES orders (id),
+  op         TEXT NOT NULL CHECK (op IN ('add','remove')),
+  PRIMARY KEY (serial, target_id, order_id)
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+  id         INTEGER PRIMARY KEY,
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL CHECK (length(actor) > 0),
+  action     TEXT NOT NULL,
+  entity     TEXT NOT NULL,
+  entity_id  INTEGER,
+  reason     TEXT NOT NULL DEFAULT '',
+  detail     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_by_entity ON audit (entity, entity_id);
+
+-- Append-only tables refuse updates and deletes, whoever asks.
+CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER serials_append_only_u BEFORE UPDATE ON serials
+  BEGIN SELECT RAISE(ABORT, 'serials are append-only'); END;
+CREATE TRIGGER serials_append_only_d BEFORE DELETE ON serials
+  BEGIN SELECT RAISE(ABORT, 'serials are append-only'); END;
+CREATE TRIGGER inforce_log_append_only_u BEFORE UPDATE ON inforce_log
+  BEGIN SELECT RAISE(ABORT, 'the in-force log is append-only'); END;
+CREATE TRIGGER inforce_log_append_only_d BEFORE DELETE ON inforce_log
+  BEGIN SELECT RAISE(ABORT, 'the in-force log is append-only'); END;
+-- A serial can only be the next one.
+CREATE TRIGGER serials_increase BEFORE INSERT ON serials
+  WHEN NEW.serial <> COALESCE((SELECT MAX(serial) FROM serials), 0) + 1
+  BEGIN SELECT RAISE(ABORT, 'serials must increase by one'); END;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
+}};
+
+}  // namespace
+
+std::span<const Migration> SqliteMigrations() { return kMigrations; }
+
+}  // namespace interdict

@@ -1,0 +1,677 @@
+// SQLite implementation of Store: one connection in WAL mode with foreign keys on, every
+// Transact() a BEGIN IMMEDIATE ... COMMIT, statements prepared once and cached.
+#include <mutex>
+
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace interdict {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::StatementScope;
+
+constexpr std::string_view kOrderColumns =
+    "id, body, kind, reference, issued_at, effective_at, expires_at, scope, categories, dynamic, "
+    "state, state_reason, created_at, updated_at";
+
+Result<Order> ReadOrder(const Statement& s) {
+  Order o;
+  o.id = s.Int(0);
+  o.body = s.Text(1);
+  ASSIGN_OR_RETURN(o.kind, ParseOrderKind(s.TextView(2)));
+  o.reference = s.Text(3);
+  o.issued_at = s.Int(4);
+  o.effective_at = s.Int(5);
+  o.expires_at = s.Int(6);
+  o.scope = static_cast<ScopeSet>(s.Int(7));
+  o.categories = static_cast<CategorySet>(s.Int(8));
+  o.dynamic = s.Int(9) != 0;
+  ASSIGN_OR_RETURN(o.state, ParseOrderState(s.TextView(10)));
+  o.state_reason = s.Text(11);
+  o.created_at = s.Int(12);
+  o.updated_at = s.Int(13);
+  return o;
+}
+
+Result<Organization> ReadOrganization(const Statement& s) {
+  Organization org;
+  org.id = s.Int(0);
+  ASSIGN_OR_RETURN(org.kind, ParseOrgKind(s.TextView(1)));
+  org.name = s.Text(2);
+  org.created_at = s.Int(3);
+  return org;
+}
+
+// Reads (kind, value) at columns `col`, `col + 1`.
+Result<Target> ReadTarget(const Statement& s, int col) {
+  Target t;
+  ASSIGN_OR_RETURN(t.kind, ParseTargetKind(s.TextView(col)));
+  t.value = s.Text(col + 1);
+  return t;
+}
+
+constexpr std::string_view kInForceSelect =
+    "SELECT t.kind, t.value, i.order_id, o.body, o.reference, i.since_serial "
+    "FROM inforce i JOIN targets t ON t.id = i.target_id JOIN orders o ON o.id = i.order_id ";
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(Database& db, bool read_only) : db_(db), read_only_(read_only) {}
+
+  Result<Id> InsertOrganization(const Organization& org) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO organizations (kind, name, created_at) VALUES (?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, Name(org.kind)).Bind(2, org.name).Bind(3, org.created_at);
+    Status st = s->Run();
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("organization \"" + org.name + "\" already exists");
+    }
+    RETURN_IF_ERROR(st);
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<Organization>> FindOrganization(std::string_view name) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT id, kind, name, created_at FROM organizations WHERE name = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, name);
+    return OptionalRow<Organization>(*s, ReadOrganization);
+  }
+
+  Result<std::optional<Organization>> FindOrganizationById(Id id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT id, kind, name, created_at FROM organizations WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, id);
+    return OptionalRow<Organization>(*s, ReadOrganization);
+  }
+
+  Result<std::vector<Organization>> ListOrganizations() override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT id, kind, name, created_at FROM organizations ORDER BY id"));
+    StatementScope scope(*s);
+    return Rows<Organization>(*s, ReadOrganization);
+  }
+
+  Result<Id> UpsertTarget(const Target& target) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(std::optional<Id> found, FindTarget(target));
+    if (found) return *found;
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("INSERT INTO targets (kind, value) VALUES (?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, TargetKindName(target.kind)).Bind(2, target.value);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<Id>> FindTarget(const Target& target) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT id FROM targets WHERE kind = ? AND value = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, TargetKindName(target.kind)).Bind(2, target.value);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<Id>();
+    return std::optional<Id>(s->Int(0));
+  }
+
+  Result<Id> InsertOrder(const Order& o) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO orders (body, kind, reference, issued_at, effective_at, expires_at, scope, "
+        "categories, dynamic, state, state_reason, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, o.body).Bind(2, Name(o.kind)).Bind(3, o.reference).Bind(4, o.issued_at);
+    s->Bind(5, o.effective_at).Bind(6, o.expires_at).Bind(7, std::int64_t{o.scope});
+    s->Bind(8, std::int64_t{o.categories}).Bind(9, std::int64_t{o.dynamic ? 1 : 0});
+    s->Bind(10, Name(o.state)).Bind(11, o.state_reason).Bind(12, o.created_at);
+    s->Bind(13, o.updated_at);
+    Status st = s->Run();
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("an order by \"" + o.body + "\" with reference \"" +
+                                   o.reference + "\" issued " + FormatDate(o.issued_at) +
+                                   " already exists");
+    }
+    RETURN_IF_ERROR(st);
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<Order>> FindOrder(Id id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT " + std::string(kOrderColumns) +
+                                                " FROM orders WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, id);
+    return OptionalRow<Order>(*s, ReadOrder);
+  }
+
+  Result<std::optional<Order>> FindOrderByKey(std::string_view body, std::string_view reference,
+                                              UnixTime issued_at) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT " + std::string(kOrderColumns) +
+                                 " FROM orders WHERE body = ? AND reference = ? AND issued_at = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, body).Bind(2, reference).Bind(3, issued_at);
+    return OptionalRow<Order>(*s, ReadOrder);
+  }
+
+  Result<std::vector<Order>> FindOrdersByReference(std::string_view reference) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT " + std::string(kOrderColumns) +
+                                                " FROM orders WHERE reference = ? ORDER BY id"));
+    StatementScope scope(*s);
+    s->Bind(1, reference);
+    return Rows<Order>(*s, ReadOrder);
+  }
+
+  Result<std::vector<Order>> ListOrders(const OrderFilter& filter) override {
+    std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM orders";
+    if (filter.state) sql += " WHERE state = ?1";
+    sql += " ORDER BY id LIMIT ?2";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
+    StatementScope scope(*s);
+    if (filter.state) s->Bind(1, Name(*filter.state));
+    s->Bind(2, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
+    return Rows<Order>(*s, ReadOrder);
+  }
+
+  Result<std::vector<Order>> OrdersDueAt(UnixTime now) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT " + std::string(kOrderColumns) + " FROM orders "
+        "WHERE (state IN ('pending','in-force','suspended') AND expires_at <= ?1) "
+        "   OR (state = 'pending' AND effective_at <= ?1) ORDER BY id"));
+    StatementScope scope(*s);
+    s->Bind(1, now);
+    return Rows<Order>(*s, ReadOrder);
+  }
+
+  Status UpdateOrderState(Id order_id, OrderState state, std::string_view reason,
+                          UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "UPDATE orders SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, Name(state)).Bind(2, reason).Bind(3, at).Bind(4, order_id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1) return Status::NotFound("order " + std::to_string(order_id));
+    return Status::Ok();
+  }
+
+  Result<bool> AttachTarget(Id order_id, Id target_id, UnixTime at, Id referral_id) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT OR IGNORE INTO order_targets (order_id, target_id, added_at, referral_id) "
+        "VALUES (?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, order_id).Bind(2, target_id).Bind(3, at);
+    if (referral_id != 0) {
+      s->Bind(4, referral_id);
+    } else {
+      s->BindNull(4);
+    }
+    RETURN_IF_ERROR(s->Run());
+    return db_.Changes() == 1;
+  }
+
+  Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id order_id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT t.id, t.kind, t.value FROM order_targets ot JOIN targets t ON t.id = ot.target_id "
+        "WHERE ot.order_id = ? ORDER BY t.kind, t.value"));
+    StatementScope scope(*s);
+    s->Bind(1, order_id);
+    return Rows<std::pair<Id, Target>>(*s, [](const Statement& st) -> Result<std::pair<Id, Target>> {
+      ASSIGN_OR_RETURN(Target t, ReadTarget(st, 1));
+      return std::make_pair(st.Int(0), std::move(t));
+    });
+  }
+
+  Result<Id> InsertReferral(const Referral& r) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO referrals (org_id, category, state, submitted_at, updated_at, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?)"));
+    {
+      StatementScope scope(*s);
+      s->Bind(1, r.org_id).Bind(2, Name(r.category)).Bind(3, Name(r.state));
+      s->Bind(4, r.submitted_at).Bind(5, r.updated_at).Bind(6, r.reason);
+      RETURN_IF_ERROR(s->Run());
+    }
+    const Id id = db_.LastInsertRowid();
+    ASSIGN_OR_RETURN(Statement * t, db_.Prepare(
+        "INSERT INTO referral_targets (referral_id, target_id, position, duplicate_of) "
+        "VALUES (?, ?, ?, ?)"));
+    std::int64_t position = 0;
+    for (const ReferralTarget& rt : r.targets) {
+      ASSIGN_OR_RETURN(Id target_id, UpsertTarget(rt.target));
+      StatementScope scope(*t);
+      t->Bind(1, id).Bind(2, target_id).Bind(3, position++).Bind(4, rt.duplicate_of);
+      Status st = t->Run();
+      if (st.code() == StatusCode::kAlreadyExists) {
+        return Status::InvalidArgument("target " + rt.target.ToString() +
+                                       " is named twice in the referral");
+      }
+      RETURN_IF_ERROR(st);
+    }
+    ASSIGN_OR_RETURN(Statement * e, db_.Prepare(
+        "INSERT INTO evidence (referral_id, url, observed_at, sha256, note) VALUES (?, ?, ?, ?, ?)"));
+    for (const Evidence& ev : r.evidence) {
+      StatementScope scope(*e);
+      e->Bind(1, id).Bind(2, ev.url).Bind(3, ev.observed_at).Bind(4, ev.sha256).Bind(5, ev.note);
+      RETURN_IF_ERROR(e->Run());
+    }
+    return id;
+  }
+
+  Result<std::optional<Referral>> FindReferral(Id id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, "
+        "r.reason, COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = r.org_id "
+        "WHERE r.id = ?"));
+    std::optional<Referral> out;
+    {
+      StatementScope scope(*s);
+      s->Bind(1, id);
+      ASSIGN_OR_RETURN(out, OptionalRow<Referral>(*s, ReadReferralRow));
+    }
+    if (!out) return out;
+    RETURN_IF_ERROR(LoadReferralDetails(&*out));
+    return out;
+  }
+
+  Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, "
+        "r.reason, COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = r.org_id "
+        "ORDER BY r.id"));
+    std::vector<Referral> all;
+    {
+      StatementScope scope(*s);
+      ASSIGN_OR_RETURN(all, Rows<Referral>(*s, ReadReferralRow));
+    }
+    std::vector<Referral> out;
+    for (Referral& r : all) {
+      bool wanted = states.empty();
+      for (ReferralState st : states) wanted = wanted || st == r.state;
+      if (!wanted) continue;
+      RETURN_IF_ERROR(LoadReferralDetails(&r));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Status UpdateReferral(Id id, ReferralState state, std::string_view reason, Id order_id,
+                        UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "UPDATE referrals SET state = ?, reason = ?, order_id = ?, updated_at = ? WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, Name(state)).Bind(2, reason);
+    if (order_id != 0) {
+      s->Bind(3, order_id);
+    } else {
+      s->BindNull(3);
+    }
+    s->Bind(4, at).Bind(5, id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1) return Status::NotFound("referral " + std::to_string(id));
+    return Status::Ok();
+  }
+
+  Result<std::vector<Id>> OpenReferralsWithTarget(Id target_id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT r.id FROM referral_targets rt JOIN referrals r ON r.id = rt.referral_id "
+        "WHERE rt.target_id = ? AND r.state IN ('submitted','under-review') ORDER BY r.id"));
+    StatementScope scope(*s);
+    s->Bind(1, target_id);
+    return Rows<Id>(*s, [](const Statement& st) -> Result<Id> { return st.Int(0); });
+  }
+
+  Result<Serial> CurrentSerial() override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT COALESCE(MAX(serial), 0) FROM serials"));
+    StatementScope scope(*s);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : Serial{0};
+  }
+
+  Result<Serial> NextSerial(UnixTime at, std::string_view actor, std::string_view summary) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Serial current, CurrentSerial());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO serials (serial, at, actor, summary) VALUES (?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, current + 1).Bind(2, at).Bind(3, actor).Bind(4, summary);
+    RETURN_IF_ERROR(s->Run());
+    return current + 1;
+  }
+
+  Result<bool> AddInForce(Id target_id, Id order_id, Serial serial) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT OR IGNORE INTO inforce (target_id, order_id, since_serial) VALUES (?, ?, ?)"));
+    {
+      StatementScope scope(*s);
+      s->Bind(1, target_id).Bind(2, order_id).Bind(3, serial);
+      RETURN_IF_ERROR(s->Run());
+    }
+    if (db_.Changes() == 0) return false;
+    RETURN_IF_ERROR(Log(serial, target_id, order_id, "add"));
+    return true;
+  }
+
+  Result<bool> RemoveInForce(Id target_id, Id order_id, Serial serial) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("DELETE FROM inforce WHERE target_id = ? AND order_id = ?"));
+    {
+      StatementScope scope(*s);
+      s->Bind(1, target_id).Bind(2, order_id);
+      RETURN_IF_ERROR(s->Run());
+    }
+    if (db_.Changes() == 0) return false;
+    RETURN_IF_ERROR(Log(serial, target_id, order_id, "remove"));
+    return true;
+  }
+
+  Result<std::vector<InForceEntry>> InForceForTarget(Id target_id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(kInForceSelect) +
+                                                "WHERE i.target_id = ? ORDER BY i.order_id"));
+    StatementScope scope(*s);
+    s->Bind(1, target_id);
+    return Rows<InForceEntry>(*s, ReadInForce);
+  }
+
+  Result<std::vector<InForceEntry>> InForceForOrder(Id order_id) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(kInForceSelect) +
+                                                "WHERE i.order_id = ? ORDER BY t.kind, t.value"));
+    StatementScope scope(*s);
+    s->Bind(1, order_id);
+    return Rows<InForceEntry>(*s, ReadInForce);
+  }
+
+  Result<std::vector<InForceEntry>> ListInForce(std::optional<TargetKind> kind) override {
+    std::string sql(kInForceSelect);
+    if (kind) sql += "WHERE t.kind = ?1 ";
+    sql += "ORDER BY t.kind, t.value, i.order_id";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
+    StatementScope scope(*s);
+    if (kind) s->Bind(1, TargetKindName(*kind));
+    return Rows<InForceEntry>(*s, ReadInForce);
+  }
+
+  Result<std::vector<InForceEntry>> ListAttached(std::optional<TargetKind> kind) override {
+    std::string sql =
+        "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, COALESCE(i.since_serial, 0) "
+        "FROM order_targets ot JOIN targets t ON t.id = ot.target_id "
+        "JOIN orders o ON o.id = ot.order_id "
+        "LEFT JOIN inforce i ON i.target_id = ot.target_id AND i.order_id = ot.order_id ";
+    if (kind) sql += "WHERE t.kind = ?1 ";
+    sql += "ORDER BY t.kind, t.value, ot.order_id";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
+    StatementScope scope(*s);
+    if (kind) s->Bind(1, TargetKindName(*kind));
+    return Rows<InForceEntry>(*s, ReadInForce);
+  }
+
+  Result<std::vector<InForceEntry>> InForceInRange(TargetKind kind, std::string_view lo,
+                                                   std::string_view hi) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        std::string(kInForceSelect) +
+        "WHERE t.kind = ? AND t.value >= ? AND t.value < ? ORDER BY t.value, i.order_id"));
+    StatementScope scope(*s);
+    s->Bind(1, TargetKindName(kind)).Bind(2, lo).Bind(3, hi);
+    return Rows<InForceEntry>(*s, ReadInForce);
+  }
+
+  Result<std::vector<SerialInfo>> ListSerials(Serial after, std::size_t limit) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT serial, at, actor, summary FROM serials WHERE serial > ? ORDER BY serial LIMIT ?"));
+    StatementScope scope(*s);
+    s->Bind(1, after).Bind(2, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    return Rows<SerialInfo>(*s, [](const Statement& st) -> Result<SerialInfo> {
+      return SerialInfo{st.Int(0), st.Int(1), st.Text(2), st.Text(3)};
+    });
+  }
+
+  Result<std::vector<DeltaEntry>> SerialDelta(Serial serial) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT l.op, t.kind, t.value, l.order_id FROM inforce_log l "
+        "JOIN targets t ON t.id = l.target_id WHERE l.serial = ? ORDER BY l.op, t.kind, t.value"));
+    StatementScope scope(*s);
+    s->Bind(1, serial);
+    return Rows<DeltaEntry>(*s, [](const Statement& st) -> Result<DeltaEntry> {
+      DeltaEntry d;
+      d.op = st.TextView(0) == "add" ? DeltaOp::kAdd : DeltaOp::kRemove;
+      ASSIGN_OR_RETURN(d.target, ReadTarget(st, 1));
+      d.order_id = st.Int(3);
+      return d;
+    });
+  }
+
+  Status AppendAudit(const AuditEntry& a) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO audit (at, actor, action, entity, entity_id, reason, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, a.at).Bind(2, a.actor).Bind(3, a.action).Bind(4, a.entity);
+    if (a.entity_id != 0) {
+      s->Bind(5, a.entity_id);
+    } else {
+      s->BindNull(5);
+    }
+    s->Bind(6, a.reason).Bind(7, a.detail.empty() ? std::string_view("{}") : a.detail);
+    return s->Run();
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f) override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT id, at, actor, action, entity, COALESCE(entity_id, 0), reason, detail FROM audit "
+        "WHERE (?1 = '' OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) ORDER BY id LIMIT ?3"));
+    StatementScope scope(*s);
+    s->Bind(1, f.entity).Bind(2, f.entity_id);
+    s->Bind(3, f.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(f.limit));
+    return Rows<AuditEntry>(*s, [](const Statement& st) -> Result<AuditEntry> {
+      return AuditEntry{st.Int(0),  st.Int(1),  st.Text(2), st.Text(3),
+                        st.Text(4), st.Int(5),  st.Text(6), st.Text(7)};
+    });
+  }
+
+  Result<RegistryCounts> Counts() override {
+    RegistryCounts c;
+    ASSIGN_OR_RETURN(c.organizations, Scalar("SELECT COUNT(*) FROM organizations"));
+    ASSIGN_OR_RETURN(c.orders, Scalar("SELECT COUNT(*) FROM orders"));
+    ASSIGN_OR_RETURN(c.orders_in_force,
+                     Scalar("SELECT COUNT(*) FROM orders WHERE state = 'in-force'"));
+    ASSIGN_OR_RETURN(c.targets, Scalar("SELECT COUNT(*) FROM targets"));
+    ASSIGN_OR_RETURN(c.targets_in_force,
+                     Scalar("SELECT COUNT(*) FROM (SELECT DISTINCT target_id FROM inforce)"));
+    ASSIGN_OR_RETURN(c.referrals_open, Scalar("SELECT COUNT(*) FROM referrals WHERE state IN "
+                                              "('submitted','under-review')"));
+    ASSIGN_OR_RETURN(c.audit_entries, Scalar("SELECT COUNT(*) FROM audit"));
+    return c;
+  }
+
+ private:
+  Status Writable() const {
+    if (read_only_) return Status::FailedPrecondition("write attempted in a read transaction");
+    return Status::Ok();
+  }
+
+  Status Log(Serial serial, Id target_id, Id order_id, std::string_view op) {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "INSERT INTO inforce_log (serial, target_id, order_id, op) VALUES (?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, serial).Bind(2, target_id).Bind(3, order_id).Bind(4, op);
+    return s->Run();
+  }
+
+  Result<std::int64_t> Scalar(std::string_view sql) {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
+    StatementScope scope(*s);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : std::int64_t{0};
+  }
+
+  static Result<InForceEntry> ReadInForce(const Statement& s) {
+    InForceEntry e;
+    ASSIGN_OR_RETURN(e.target, ReadTarget(s, 0));
+    e.order_id = s.Int(2);
+    e.body = s.Text(3);
+    e.reference = s.Text(4);
+    e.since = s.Int(5);
+    return e;
+  }
+
+  static Result<Referral> ReadReferralRow(const Statement& s) {
+    Referral r;
+    r.id = s.Int(0);
+    r.org_id = s.Int(1);
+    r.org_name = s.Text(2);
+    ASSIGN_OR_RETURN(r.category, ParseCategory(s.TextView(3)));
+    ASSIGN_OR_RETURN(r.state, ParseReferralState(s.TextView(4)));
+    r.submitted_at = s.Int(5);
+    r.updated_at = s.Int(6);
+    r.reason = s.Text(7);
+    r.order_id = s.Int(8);
+    return r;
+  }
+
+  Status LoadReferralDetails(Referral* r) {
+    ASSIGN_OR_RETURN(Statement * t, db_.Prepare(
+        "SELECT t.kind, t.value, rt.duplicate_of FROM referral_targets rt "
+        "JOIN targets t ON t.id = rt.target_id WHERE rt.referral_id = ? ORDER BY rt.position"));
+    {
+      StatementScope scope(*t);
+      t->Bind(1, r->id);
+      ASSIGN_OR_RETURN(r->targets, Rows<ReferralTarget>(*t, [](const Statement& st)
+                                                                -> Result<ReferralTarget> {
+        ASSIGN_OR_RETURN(Target target, ReadTarget(st, 0));
+        return ReferralTarget{std::move(target), st.Text(2)};
+      }));
+    }
+    ASSIGN_OR_RETURN(Statement * e, db_.Prepare(
+        "SELECT url, observed_at, sha256, note FROM evidence WHERE referral_id = ? ORDER BY id"));
+    StatementScope scope(*e);
+    e->Bind(1, r->id);
+    ASSIGN_OR_RETURN(r->evidence, Rows<Evidence>(*e, [](const Statement& st) -> Result<Evidence> {
+      return Evidence{st.Text(0), st.Int(1), st.Text(2), st.Text(3)};
+    }));
+    return Status::Ok();
+  }
+
+  template <typename T, typename F>
+  static Result<std::vector<T>> Rows(Statement& s, F read) {
+    std::vector<T> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return out;
+      ASSIGN_OR_RETURN(T v, read(s));
+      out.push_back(std::move(v));
+    }
+  }
+
+  template <typename T, typename F>
+  static Result<std::optional<T>> OptionalRow(Statement& s, F read) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<T>();
+    ASSIGN_OR_RETURN(T v, read(s));
+    return std::optional<T>(std::move(v));
+  }
+
+  Database& db_;
+  bool read_only_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+  Status Migrate() {
+    std::lock_guard lock(mu_);
+    RETURN_IF_ERROR(db_->Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "description TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+    for (const Migration& m : SqliteMigrations()) {
+      RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+      Status st = ApplyIfNew(m);
+      if (!st.ok()) {
+        (void)db_->Exec("ROLLBACK");
+        return st.Prefixed("schema migration " + std::to_string(m.version));
+      }
+      RETURN_IF_ERROR(db_->Exec("COMMIT"));
+    }
+    return Status::Ok();
+  }
+
+  Status Transact(const std::function<Status(Transaction&)>& fn) override {
+    return Run(fn, /*read_only=*/false);
+  }
+
+  Status Read(const std::function<Status(Transaction&)>& fn) override {
+    return Run(fn, /*read_only=*/true);
+  }
+
+ private:
+  Status ApplyIfNew(const Migration& m) {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"));
+    {
+      StatementScope scope(*s);
+      s->Bind(1, std::int64_t{m.version});
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row && s->Int(0) > 0) return Status::Ok();
+    }
+    RETURN_IF_ERROR(db_->Exec(m.sql));
+    ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
+        "INSERT INTO schema_migrations (version, description, applied_at) "
+        "VALUES (?, ?, CAST(strftime('%s','now') AS INTEGER))"));
+    StatementScope scope(*ins);
+    ins->Bind(1, std::int64_t{m.version}).Bind(2, m.description);
+    return ins->Run();
+  }
+
+  Status Run(const std::function<Status(Transaction&)>& fn, bool read_only) {
+    std::lock_guard lock(mu_);
+    RETURN_IF_ERROR(db_->Exec(read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"));
+    SqliteTransaction tx(*db_, read_only);
+    Status st;
+    try {
+      st = fn(tx);
+    } catch (...) {
+      (void)db_->Exec("ROLLBACK");
+      throw;
+    }
+    if (!st.ok() || read_only) {
+      (void)db_->Exec("ROLLBACK");
+      return st;
+    }
+    Status commit = db_->Exec("COMMIT");
+    if (!commit.ok()) {
+      (void)db_->Exec("ROLLBACK");
+      return commit.Prefixed("commit");
+    }
+    return Status::Ok();
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, options.create));
+  RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms)));
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  auto store = std::make_unique<SqliteStore>(std::move(db));
+  RETURN_IF_ERROR(store->Migrate().Prefixed(path));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace interdict

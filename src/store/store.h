@@ -1,0 +1,139 @@
+// Storage for the registry. Store hands out Transactions; every workflow step of the registry
+// runs inside exactly one, so a failure or a crash leaves either all of a step or none of it.
+//
+// The interface speaks the domain model (model/types.h), not SQL, so a PostgreSQL Store can
+// implement it beside the SQLite one (store/sqlite_store.h). Invariants the registry relies on:
+//   - targets are unique by (kind, value); orders by (body, reference, issued_at);
+//   - the audit trail, the serial list and the in-force log only ever grow;
+//   - serials are allocated in increasing order and never reused.
+//
+// Thread-safety: a Store may be shared between threads; Transact() calls are serialized by the
+// store (SQLite: one writer at a time). A Transaction is used by one thread, only inside the
+// callback that received it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "model/types.h"
+
+namespace interdict {
+
+struct OrderFilter {
+  std::optional<OrderState> state;
+  std::size_t limit = 0;  // 0: no limit
+};
+
+struct AuditFilter {
+  std::string entity;  // empty: any
+  Id entity_id = 0;    // 0: any
+  std::size_t limit = 0;
+};
+
+struct RegistryCounts {
+  std::int64_t organizations = 0;
+  std::int64_t orders = 0;
+  std::int64_t orders_in_force = 0;
+  std::int64_t targets = 0;
+  std::int64_t targets_in_force = 0;  // distinct targets with at least one in-force order
+  std::int64_t referrals_open = 0;    // submitted or under review
+  std::int64_t audit_entries = 0;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Organizations.
+  virtual Result<Id> InsertOrganization(const Organization& org) = 0;
+  virtual Result<std::optional<Organization>> FindOrganization(std::string_view name) = 0;
+  virtual Result<std::optional<Organization>> FindOrganizationById(Id id) = 0;
+  virtual Result<std::vector<Organization>> ListOrganizations() = 0;
+
+  // Targets: one row per canonical target, shared by orders and referrals.
+  virtual Result<Id> UpsertTarget(const Target& target) = 0;
+  virtual Result<std::optional<Id>> FindTarget(const Target& target) = 0;
+
+  // Orders.
+  virtual Result<Id> InsertOrder(const Order& order) = 0;
+  virtual Result<std::optional<Order>> FindOrder(Id id) = 0;
+  virtual Result<std::optional<Order>> FindOrderByKey(std::string_view body,
+                                                      std::string_view reference,
+                                                      UnixTime issued_at) = 0;
+  // All orders with the given reference (any body), for lookups by reference.
+  virtual Result<std::vector<Order>> FindOrdersByReference(std::string_view reference) = 0;
+  virtual Result<std::vector<Order>> ListOrders(const OrderFilter& filter) = 0;
+  // Orders whose state may change with time: pending ones that became effective and pending,
+  // in-force or suspended ones that expired by `now`.
+  virtual Result<std::vector<Order>> OrdersDueAt(UnixTime now) = 0;
+  virtual Status UpdateOrderState(Id order_id, OrderState state, std::string_view reason,
+                                  UnixTime at) = 0;
+  // Attaches a target to an order; false when it was already attached.
+  virtual Result<bool> AttachTarget(Id order_id, Id target_id, UnixTime at, Id referral_id) = 0;
+  virtual Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id order_id) = 0;
+
+  // Referrals (with their targets and evidence).
+  virtual Result<Id> InsertReferral(const Referral& referral) = 0;
+  virtual Result<std::optional<Referral>> FindReferral(Id id) = 0;
+  virtual Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states) = 0;
+  virtual Status UpdateReferral(Id id, ReferralState state, std::string_view reason, Id order_id,
+                                UnixTime at) = 0;
+  // Ids of submitted or under-review referrals that name the target.
+  virtual Result<std::vector<Id>> OpenReferralsWithTarget(Id target_id) = 0;
+
+  // The in-force set and its serials.
+  virtual Result<Serial> CurrentSerial() = 0;
+  // Allocates the next serial (current + 1) and records who made it and why.
+  virtual Result<Serial> NextSerial(UnixTime at, std::string_view actor,
+                                    std::string_view summary) = 0;
+  // Adds or removes a (target, order) pair at `serial` and logs the change; false when the pair
+  // was already in (for add) or not in (for remove) the set, in which case nothing is logged.
+  virtual Result<bool> AddInForce(Id target_id, Id order_id, Serial serial) = 0;
+  virtual Result<bool> RemoveInForce(Id target_id, Id order_id, Serial serial) = 0;
+  // Pairs currently in force: for one target, for one order, or all (optionally of one kind).
+  virtual Result<std::vector<InForceEntry>> InForceForTarget(Id target_id) = 0;
+  virtual Result<std::vector<InForceEntry>> InForceForOrder(Id order_id) = 0;
+  virtual Result<std::vector<InForceEntry>> ListInForce(std::optional<TargetKind> kind) = 0;
+  // Every (target, order) attachment, in force or not; `since` is 0 for pairs not in force.
+  virtual Result<std::vector<InForceEntry>> ListAttached(std::optional<TargetKind> kind) = 0;
+  // In-force pairs of one kind whose value lies in [lo, hi) (byte order): prefix scans.
+  virtual Result<std::vector<InForceEntry>> InForceInRange(TargetKind kind, std::string_view lo,
+                                                           std::string_view hi) = 0;
+  virtual Result<std::vector<SerialInfo>> ListSerials(Serial after, std::size_t limit) = 0;
+  virtual Result<std::vector<DeltaEntry>> SerialDelta(Serial serial) = 0;
+
+  // The audit trail.
+  virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) = 0;
+
+  virtual Result<RegistryCounts> Counts() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` in one write transaction: commits when it returns OK, rolls back otherwise (and
+  // when it throws, after which the exception is rethrown). Returns fn's error or the commit's.
+  virtual Status Transact(const std::function<Status(Transaction&)>& fn) = 0;
+
+  // Runs `fn` on a consistent read-only view; writes through it fail.
+  virtual Status Read(const std::function<Status(Transaction&)>& fn) = 0;
+};
+
+struct SqliteOptions {
+  int busy_timeout_ms = 5000;
+  bool create = true;  // create the file (and its folder) when missing
+};
+
+// Opens (and migrates to the current schema) the SQLite registry at `path`.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteOptions& options = {});
+
+}  // namespace interdict
