@@ -45,7 +45,7 @@ Status AddAll(const std::vector<std::string>& values, std::string_view field,
               std::vector<Target>* out) {
   for (const std::string& v : values) {
     Result<Target> t = normalize(v);
-    if (!t.ok()) return t.status().Prefixed("field " + std::string(field));
+    if (!t.ok()) return t.status().Prefixed("field '" + std::string(field) + "'");
     out->push_back(std::move(t).value());
   }
   return Status::Ok();
@@ -73,10 +73,10 @@ Result<Target> AsTree(std::string_view v) { return NormalizeTarget(TargetKind::k
 Status RecordToOrder(const RegisterRecord& rec, const ImportOptions& opt, UnixTime default_expiry,
                      OrderRequest* header, std::vector<Target>* targets) {
   targets->clear();
-  if (rec.body.empty()) return Status::InvalidArgument("field body: empty");
-  if (rec.number.empty()) return Status::InvalidArgument("field number: empty");
+  if (rec.body.empty()) return Status::InvalidArgument("field 'body' is empty");
+  if (rec.number.empty()) return Status::InvalidArgument("field 'number' is empty");
   Result<UnixTime> date = ParseDate(rec.date);
-  if (!date.ok()) return date.status().Prefixed("field date");
+  if (!date.ok()) return date.status().Prefixed("field 'date'");
   header->body = rec.body;
   header->reference = rec.number;
   header->issued_at = *date;
@@ -96,7 +96,7 @@ Status RecordToOrder(const RegisterRecord& rec, const ImportOptions& opt, UnixTi
   if (bt.empty() || bt == "default") RETURN_IF_ERROR(AddAll(rec.urls, "urls", AsUrl, targets));
   if (targets->empty()) return Status::InvalidArgument("the record blocks nothing");
   if (header->expires_at <= header->effective_at) {
-    return Status::InvalidArgument("field date: decision date " + rec.date +
+    return Status::InvalidArgument("field 'date': decision date " + rec.date +
                                    " is not before the expiry " + FormatDate(header->expires_at));
   }
   return Status::Ok();

@@ -16,7 +16,9 @@ namespace interdict {
 
 // One register entry: the decision (body, number, date) and what it blocks.
 struct RegisterRecord {
-  std::uint64_t line = 0;            // 1-based line of the record's start in the file
+  // 1-based line of the record's start in the file. xml: of the <content> start tag; past line
+  // 65535 libxml2 only knows the parser's position, which may be a few lines ahead.
+  std::uint64_t line = 0;
   std::string location;              // "<file>:<line>" (xml: "<file>:<line>: content id=<id>")
   std::string id;                    // xml content id; empty for z-i
   std::string block_type;            // xml blockType ("", "default", "domain", "domain-mask", "ip")
@@ -24,10 +26,13 @@ struct RegisterRecord {
   std::vector<std::string> subnets;  // CIDRs as written (trimmed)
   std::vector<std::string> domains;  // as written, may be U-labels or `*.x` masks (trimmed)
   std::vector<std::string> urls;     // as written (trimmed)
-  std::string body;                  // decision org, UTF-8 ("Роскомнадзор")
-  std::string number;                // decision number ("27/3-286-2014/Нд6333-14")
-  std::string date;                  // decision date as written, normally YYYY-MM-DD
-  std::string raw;    // the record's original bytes (z-i: the line without its newline)
+  std::string body;                  // decision org, UTF-8 ("Роскомнадзор") (trimmed)
+  std::string number;                // decision number ("27/3-286-2014/Нд6333-14") (trimmed)
+  std::string date;                  // decision date as written (trimmed), normally YYYY-MM-DD
+  // The record's original bytes. z-i: the line in the file's encoding, without its "\n" or
+  // "\r\n" (and without a UTF-8 BOM on line 1); empty for a line over 1 MiB, which is not kept.
+  // xml: empty.
+  std::string raw;
   std::string error;  // non-empty: the record is malformed; says which field and why
 };
 
@@ -47,11 +52,13 @@ class RegisterReader {
 };
 
 // Opens a z-i dump.csv (cp1251; first line "Updated: ..."; then
-// `ips;domains;urls;body;number;date` with several values in a field split by `|`).
-// `name` is used in locations and messages.
+// `ips;domains;urls;body;number;date` with several values in a field split by `|`; a file that
+// starts with a UTF-8 BOM is read as UTF-8). Streams in 1 MiB chunks; a line over 1 MiB is a
+// malformed record. `path` is the name used in locations and messages.
 Result<std::unique_ptr<RegisterReader>> OpenZiCsv(const std::string& path);
 
 // Opens an RKN dump.xml (any encoding its XML declaration names; windows-1251 in practice).
+// Streams with libxml2's text reader; no network, no DTD loading, no entity substitution.
 Result<std::unique_ptr<RegisterReader>> OpenDumpXml(const std::string& path);
 
 // Same readers over bytes in memory (tests and fuzz targets). `name` appears in locations.

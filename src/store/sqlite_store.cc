@@ -665,10 +665,11 @@ class SqliteStore final : public Store {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, options.create));
-  RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms)));
-  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
-  RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
-  RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  Status st = db->Exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms));
+  if (st.ok()) st = db->Exec("PRAGMA journal_mode = WAL");
+  if (st.ok()) st = db->Exec("PRAGMA synchronous = FULL");
+  if (st.ok()) st = db->Exec("PRAGMA foreign_keys = ON");
+  if (!st.ok()) return st.Prefixed(path);
   auto store = std::make_unique<SqliteStore>(std::move(db));
   RETURN_IF_ERROR(store->Migrate().Prefixed(path));
   return std::unique_ptr<Store>(std::move(store));

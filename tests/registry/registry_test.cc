@@ -1,0 +1,296 @@
+#include "registry/registry.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/failing_store.h"
+#include "testing/temp_dir.h"
+
+namespace interdict {
+namespace {
+
+constexpr UnixTime kNow = 1790000000;  // 2026-09-21
+constexpr std::int64_t kDay = 86400;
+constexpr std::string_view kActor = "tester";
+
+Target T(std::string_view spelled) {
+  Result<Target> t = ParseTarget(spelled);
+  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
+  return t.ok() ? *t : Target{};
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<Store>> s = OpenSqliteStore(dir_.File("registry.db"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+    failing_ = std::make_unique<testing::FailingStore>(*store_);
+    registry_ = std::make_unique<Registry>(*failing_, clock_);
+    ASSERT_TRUE(registry_->AddOrganization(kActor, OrgKind::kRightsholder, "IFPI").ok());
+    ASSERT_TRUE(registry_->AddOrganization(kActor, OrgKind::kIsp, "ISP One").ok());
+  }
+
+  OrderRequest Request(std::string ref, std::vector<std::string_view> targets) {
+    OrderRequest r;
+    r.body = "Court of Lima";
+    r.kind = OrderKind::kCourtRuling;
+    r.reference = std::move(ref);
+    r.expires_at = kNow + 30 * kDay;
+    r.categories = Bit(Category::kTorrent);
+    for (std::string_view t : targets) r.targets.push_back(T(t));
+    return r;
+  }
+
+  bool Blocked(std::string_view value) {
+    Result<CheckResult> r = registry_->Check(T(value));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() && r->blocked();
+  }
+
+  Serial CurrentSerial() { return *registry_->CurrentSerial(); }
+
+  testing::TempDir dir_;
+  FakeClock clock_{kNow};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<testing::FailingStore> failing_;
+  std::unique_ptr<Registry> registry_;
+};
+
+TEST_F(RegistryTest, AnOrderPutsItsTargetsInForceAtTheNextSerial) {
+  const Serial before = CurrentSerial();
+  Result<Order> o = registry_->CreateOrder(
+      kActor, Request("R-1", {"*.thepiratebay.example", "url:http://links.example/dl/*",
+                              "203.0.113.7", "cidr:198.51.100.0/24", "play:com.pirate.app"}));
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->state, OrderState::kInForce);
+  EXPECT_EQ(CurrentSerial(), before + 1);
+  Result<std::vector<DeltaEntry>> delta = registry_->SerialDelta(before + 1);
+  ASSERT_TRUE(delta.ok());
+  EXPECT_EQ(delta->size(), 5u);
+
+  EXPECT_TRUE(Blocked("thepiratebay.example"));
+  EXPECT_TRUE(Blocked("WWW.ThePirateBay.Example."));
+  EXPECT_FALSE(Blocked("notthepiratebay.example"));
+  EXPECT_TRUE(Blocked("http://links.example/dl/file.torrent"));
+  EXPECT_FALSE(Blocked("http://links.example/about"));
+  EXPECT_TRUE(Blocked("https://proxy.thepiratebay.example/x"));  // host under a tree rule
+  EXPECT_TRUE(Blocked("203.0.113.7"));
+  EXPECT_TRUE(Blocked("198.51.100.200"));
+  EXPECT_FALSE(Blocked("198.51.101.1"));
+  EXPECT_TRUE(Blocked("http://198.51.100.9/stream"));
+  EXPECT_TRUE(Blocked("play:com.pirate.app"));
+  EXPECT_FALSE(Blocked("play:com.pirate.app2"));
+}
+
+TEST_F(RegistryTest, ExpiryIsMandatoryAndAfterTheEffectiveDate) {
+  OrderRequest r = Request("R-2", {"a.example"});
+  r.expires_at = 0;
+  EXPECT_EQ(registry_->CreateOrder(kActor, r).status().code(), StatusCode::kInvalidArgument);
+  r.expires_at = kNow;  // issued now: expiry must be later
+  Result<Order> o = registry_->CreateOrder(kActor, r);
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("expiry"), std::string::npos);
+}
+
+TEST_F(RegistryTest, PendingOrdersStartAndAllOrdersExpireWithTheClock) {
+  OrderRequest later = Request("R-3", {"later.example"});
+  later.effective_at = kNow + kDay;
+  ASSERT_EQ(registry_->CreateOrder(kActor, later)->state, OrderState::kPending);
+  ASSERT_TRUE(registry_->CreateOrder(kActor, Request("R-4", {"now.example"})).ok());
+  EXPECT_FALSE(Blocked("later.example"));
+  EXPECT_TRUE(Blocked("now.example"));
+
+  clock_.Advance(kDay);
+  Result<SweepReport> s1 = registry_->Sweep(kActor);
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->activated.size(), 1u);
+  EXPECT_TRUE(Blocked("later.example"));
+
+  clock_.Advance(30 * kDay);
+  const Serial before = CurrentSerial();
+  Result<SweepReport> s2 = registry_->Sweep(kActor);
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->expired.size(), 2u);
+  EXPECT_EQ(s2->serial, before + 1);
+  EXPECT_FALSE(Blocked("later.example"));
+  EXPECT_FALSE(Blocked("now.example"));
+  // Nothing more to do: no new serial.
+  EXPECT_EQ(registry_->Sweep(kActor)->serial, 0);
+}
+
+TEST_F(RegistryTest, LiftSuspendAndResumeMoveTargetsInAndOut) {
+  Result<Order> o = registry_->CreateOrder(kActor, Request("R-5", {"site.example"}));
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(registry_->Suspend(kActor, o->id, "").ok());  // a reason is required
+  ASSERT_TRUE(registry_->Suspend(kActor, o->id, "appeal filed").ok());
+  EXPECT_FALSE(Blocked("site.example"));
+  ASSERT_TRUE(registry_->Resume(kActor, o->id, "appeal dismissed").ok());
+  EXPECT_TRUE(Blocked("site.example"));
+  ASSERT_TRUE(registry_->Lift(kActor, o->id, "court lifted the order").ok());
+  EXPECT_FALSE(Blocked("site.example"));
+  Result<Order> again = registry_->Resume(kActor, o->id, "try");
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  Result<std::vector<AuditEntry>> trail = registry_->Audit({"order", o->id, 0});
+  ASSERT_TRUE(trail.ok());
+  std::vector<std::string> actions;
+  for (const AuditEntry& a : *trail) actions.push_back(a.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"order.create", "order.suspend", "order.resume",
+                                               "order.lift"}));
+  EXPECT_EQ(trail->back().reason, "court lifted the order");
+}
+
+TEST_F(RegistryTest, ATargetInTwoOrdersStaysBlockedUntilBothGo) {
+  Result<Order> a = registry_->CreateOrder(kActor, Request("R-6", {"shared.example"}));
+  Result<Order> b = registry_->CreateOrder(kActor, Request("R-7", {"shared.example"}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(registry_->Check(T("shared.example"))->matches.size(), 2u);
+  ASSERT_TRUE(registry_->Lift(kActor, a->id, "x").ok());
+  EXPECT_TRUE(Blocked("shared.example"));
+  ASSERT_TRUE(registry_->Lift(kActor, b->id, "x").ok());
+  EXPECT_FALSE(Blocked("shared.example"));
+}
+
+TEST_F(RegistryTest, OnlyDynamicOrdersTakeNewTargets) {
+  Result<Order> fixed = registry_->CreateOrder(kActor, Request("R-8", {"one.example"}));
+  ASSERT_TRUE(fixed.ok());
+  const Target mirror = T("mirror.example");
+  EXPECT_EQ(registry_->AddTargets(kActor, fixed->id, std::span(&mirror, 1), "").status().code(),
+            StatusCode::kFailedPrecondition);
+  OrderRequest dyn = Request("R-9", {"two.example"});
+  dyn.dynamic = true;
+  Result<Order> d = registry_->CreateOrder(kActor, dyn);
+  ASSERT_TRUE(d.ok());
+  const Serial before = CurrentSerial();
+  EXPECT_EQ(*registry_->AddTargets(kActor, d->id, std::span(&mirror, 1), "mirror"), 1u);
+  EXPECT_EQ(CurrentSerial(), before + 1);
+  EXPECT_TRUE(Blocked("mirror.example"));
+  // Adding it again changes nothing and takes no serial.
+  EXPECT_EQ(*registry_->AddTargets(kActor, d->id, std::span(&mirror, 1), "mirror"), 0u);
+  EXPECT_EQ(CurrentSerial(), before + 1);
+}
+
+TEST_F(RegistryTest, ReferralsFlagDuplicatesAndFollowTheirStates) {
+  ASSERT_TRUE(registry_->CreateOrder(kActor, Request("R-10", {"old.example"})).ok());
+  ReferralRequest req;
+  req.org = "IFPI";
+  req.category = Category::kStreamRipping;
+  req.targets = {T("old.example"), T("new.example")};
+  req.evidence.push_back({"https://new.example/", kNow - 60, std::string(64, 'a'), "capture"});
+  Result<Referral> r1 = registry_->Refer(kActor, req);
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_NE(r1->targets[0].duplicate_of.find("in force"), std::string::npos);
+  EXPECT_TRUE(r1->targets[1].duplicate_of.empty());
+
+  req.targets = {T("new.example")};
+  Result<Referral> r2 = registry_->Refer(kActor, req);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_NE(r2->targets[0].duplicate_of.find("referral " + std::to_string(r1->id)),
+            std::string::npos);
+
+  // Withdrawal only within the revoke window.
+  ASSERT_TRUE(registry_->Withdraw(kActor, r2->id, "sent twice").ok());
+  clock_.Advance(31 * 60);
+  EXPECT_EQ(registry_->Withdraw(kActor, r1->id, "late").status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // Approval issues an order with the referral's targets and category.
+  OrderRequest order;
+  order.body = "INDECOPI";
+  order.kind = OrderKind::kAdministrativeDecision;
+  order.reference = "DDA-1";
+  order.expires_at = kNow + 90 * kDay;
+  Result<Order> o = registry_->ApproveAsNewOrder(kActor, r1->id, order);
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->categories & Bit(Category::kStreamRipping));
+  EXPECT_TRUE(Blocked("new.example"));
+  Result<Referral> done = registry_->GetReferral(r1->id);
+  EXPECT_EQ(done->state, ReferralState::kApproved);
+  EXPECT_EQ(done->order_id, o->id);
+  EXPECT_EQ(done->evidence.size(), 1u);
+  // Decided referrals cannot be decided again.
+  EXPECT_FALSE(registry_->Reject(kActor, r1->id, "no").ok());
+}
+
+TEST_F(RegistryTest, RejectionNeedsAReasonAndOnlyRightsholdersRefer) {
+  ReferralRequest req;
+  req.org = "ISP One";
+  req.targets = {T("x.example")};
+  EXPECT_EQ(registry_->Refer(kActor, req).status().code(), StatusCode::kFailedPrecondition);
+  req.org = "IFPI";
+  Result<Referral> r = registry_->Refer(kActor, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(registry_->Reject(kActor, r->id, "  ").status().code(), StatusCode::kInvalidArgument);
+  Result<Referral> rejected = registry_->Reject(kActor, r->id, "a CDN address");
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->state, ReferralState::kRejected);
+  EXPECT_EQ(rejected->reason, "a CDN address");
+}
+
+TEST_F(RegistryTest, ReferAllIsAllOrNothing) {
+  ReferralRequest good;
+  good.org = "IFPI";
+  good.targets = {T("a.example")};
+  ReferralRequest bad = good;
+  bad.org = "Nobody";
+  std::vector<ReferralRequest> both = {good, bad};
+  EXPECT_EQ(registry_->ReferAll(kActor, both).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry_->Counts()->referrals_open, 0);
+}
+
+// Every write of a workflow step can fail; whichever does, the step leaves nothing behind.
+TEST_F(RegistryTest, AFailureAtAnyWriteLeavesNoHalfOrder) {
+  ASSERT_TRUE(registry_->CreateOrder(kActor, Request("R-0", {"base.example"})).ok());
+  const RegistryCounts c0 = *registry_->Counts();
+  const Serial s0 = CurrentSerial();
+  int failures = 0;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<Order> o = registry_->CreateOrder(
+        kActor, Request("R-11", {"a.example", "b.example", "url:http://c.example/x", "192.0.2.9"}));
+    failing_->Disarm();
+    if (o.ok()) break;
+    ++failures;
+    EXPECT_EQ(o.status().message(), "injected write failure");
+    const RegistryCounts c = *registry_->Counts();
+    EXPECT_EQ(c.orders, c0.orders) << "after failing write " << n;
+    EXPECT_EQ(c.targets, c0.targets) << "after failing write " << n;
+    EXPECT_EQ(c.audit_entries, c0.audit_entries) << "after failing write " << n;
+    EXPECT_EQ(CurrentSerial(), s0) << "after failing write " << n;
+    ASSERT_LT(n, 100);
+  }
+  EXPECT_GE(failures, 10);  // order, 4 targets, 4 links, serial, 4 in-force adds, audit
+  EXPECT_EQ(CurrentSerial(), s0 + 1);
+}
+
+TEST_F(RegistryTest, AFailureMidReferralApprovalLeavesTheReferralUndecided) {
+  ReferralRequest req;
+  req.org = "IFPI";
+  req.targets = {T("a.example"), T("b.example")};
+  Result<Referral> r = registry_->Refer(kActor, req);
+  ASSERT_TRUE(r.ok());
+  OrderRequest order;
+  order.body = "INDECOPI";
+  order.reference = "DDA-2";
+  order.expires_at = kNow + kDay;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<Order> o = registry_->ApproveAsNewOrder(kActor, r->id, order);
+    failing_->Disarm();
+    if (o.ok()) break;
+    EXPECT_EQ(registry_->GetReferral(r->id)->state, ReferralState::kSubmitted);
+    EXPECT_EQ(registry_->Counts()->orders, 0);
+    ASSERT_LT(n, 100);
+  }
+  EXPECT_EQ(registry_->GetReferral(r->id)->state, ReferralState::kApproved);
+}
+
+TEST_F(RegistryTest, FindOrderByIdOrReference) {
+  Result<Order> o = registry_->CreateOrder(kActor, Request("RG 1/2026", {"f.example"}));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(registry_->FindOrder(std::to_string(o->id))->id, o->id);
+  EXPECT_EQ(registry_->FindOrder("RG 1/2026")->id, o->id);
+  EXPECT_EQ(registry_->FindOrder("RG 2/2026").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace interdict

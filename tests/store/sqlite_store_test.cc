@@ -1,0 +1,169 @@
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+#include "testing/temp_dir.h"
+
+namespace interdict {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<Store>> s = OpenSqliteStore(dir_.File("registry.db"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+
+  Order SampleOrder(const std::string& ref) {
+    Order o;
+    o.body = "Court";
+    o.kind = OrderKind::kCourtRuling;
+    o.reference = ref;
+    o.issued_at = 1000;
+    o.effective_at = 1000;
+    o.expires_at = 2000;
+    o.scope = Bit(Scope::kIsp);
+    o.state = OrderState::kInForce;
+    return o;
+  }
+
+  // Runs raw SQL on a second connection, as an outside process would.
+  int RawExec(const std::string& sql, std::string* error = nullptr) {
+    sqlite3* db = nullptr;
+    sqlite3_open(dir_.File("registry.db").c_str(), &db);
+    sqlite3_busy_timeout(db, 2000);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    if (error != nullptr && err != nullptr) *error = err;
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return rc;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, ReopeningMigratesOnceAndKeepsData) {
+  ASSERT_TRUE(store_->Transact([](Transaction& tx) {
+    return tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status();
+  }).ok());
+  store_.reset();
+  Result<std::unique_ptr<Store>> again = OpenSqliteStore(dir_.File("registry.db"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_TRUE((*again)->Read([](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(auto orgs, tx.ListOrganizations());
+    EXPECT_EQ(orgs.size(), 1u);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_F(SqliteStoreTest, NotADatabaseIsAClearError) {
+  const std::string path = dir_.File("junk.db");
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("this is not an SQLite database, just some text that is long enough to matter\n", f);
+  std::fclose(f);
+  Result<std::unique_ptr<Store>> s = OpenSqliteStore(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("junk.db"), std::string::npos) << s.status().message();
+}
+
+TEST_F(SqliteStoreTest, AnErrorRollsBackEverythingTheTransactionWrote) {
+  Status st = store_->Transact([&](Transaction& tx) -> Status {
+    RETURN_IF_ERROR(tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status());
+    RETURN_IF_ERROR(tx.InsertOrder(SampleOrder("R1")).status());
+    RETURN_IF_ERROR(tx.NextSerial(1, "t", "first").status());
+    return Status::IOError("disk on fire");
+  });
+  EXPECT_EQ(st.code(), StatusCode::kIOError);
+  ASSERT_TRUE(store_->Read([](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(RegistryCounts c, tx.Counts());
+    EXPECT_EQ(c.organizations, 0);
+    EXPECT_EQ(c.orders, 0);
+    ASSIGN_OR_RETURN(Serial s, tx.CurrentSerial());
+    EXPECT_EQ(s, 0);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_F(SqliteStoreTest, UniqueKeysAreAlreadyExists) {
+  ASSERT_TRUE(store_->Transact([&](Transaction& tx) {
+    return tx.InsertOrder(SampleOrder("R1")).status();
+  }).ok());
+  Status dup = store_->Transact([&](Transaction& tx) {
+    return tx.InsertOrder(SampleOrder("R1")).status();
+  });
+  EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(dup.message().find("R1"), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, TargetsAreSharedByKindAndValue) {
+  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(Id a, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
+    ASSIGN_OR_RETURN(Id b, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
+    ASSIGN_OR_RETURN(Id c, tx.UpsertTarget({TargetKind::kDomainTree, "example.com"}));
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_F(SqliteStoreTest, InForceChangesAreLoggedBySerial) {
+  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(Id order, tx.InsertOrder(SampleOrder("R1")));
+    ASSIGN_OR_RETURN(Id t, tx.UpsertTarget({TargetKind::kIp, "192.0.2.1"}));
+    ASSIGN_OR_RETURN(Serial s1, tx.NextSerial(1, "t", "add"));
+    EXPECT_EQ(s1, 1);
+    ASSIGN_OR_RETURN(bool added, tx.AddInForce(t, order, s1));
+    EXPECT_TRUE(added);
+    ASSIGN_OR_RETURN(bool again, tx.AddInForce(t, order, s1));
+    EXPECT_FALSE(again);  // already in: nothing logged
+    ASSIGN_OR_RETURN(Serial s2, tx.NextSerial(2, "t", "remove"));
+    ASSIGN_OR_RETURN(bool removed, tx.RemoveInForce(t, order, s2));
+    EXPECT_TRUE(removed);
+    ASSIGN_OR_RETURN(auto d1, tx.SerialDelta(1));
+    ASSIGN_OR_RETURN(auto d2, tx.SerialDelta(2));
+    EXPECT_EQ(d1.size(), 1u);
+    EXPECT_EQ(d2.size(), 1u);
+    EXPECT_EQ(d1[0].op, DeltaOp::kAdd);
+    EXPECT_EQ(d2[0].op, DeltaOp::kRemove);
+    EXPECT_EQ(d2[0].target.value, "192.0.2.1");
+    return Status::Ok();
+  }).ok());
+}
+
+TEST_F(SqliteStoreTest, AppendOnlyTablesRefuseChangesFromAnyone) {
+  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
+    RETURN_IF_ERROR(tx.AppendAudit({0, 1, "alice", "test", "registry", 0, "", "{}"}));
+    return tx.NextSerial(1, "alice", "s").status();
+  }).ok());
+  std::string err;
+  EXPECT_NE(RawExec("UPDATE audit SET actor = 'mallory'", &err), SQLITE_OK);
+  EXPECT_NE(err.find("append-only"), std::string::npos) << err;
+  EXPECT_NE(RawExec("DELETE FROM audit"), SQLITE_OK);
+  EXPECT_NE(RawExec("DELETE FROM serials"), SQLITE_OK);
+  // Serials only grow by one.
+  EXPECT_NE(RawExec("INSERT INTO serials VALUES (5, 1, 'x', 'skip')", &err), SQLITE_OK);
+  EXPECT_NE(RawExec("INSERT INTO serials VALUES (1, 1, 'x', 'reuse')"), SQLITE_OK);
+  EXPECT_EQ(RawExec("INSERT INTO serials VALUES (2, 1, 'x', 'next')"), SQLITE_OK);
+}
+
+TEST_F(SqliteStoreTest, ReadTransactionsRefuseWrites) {
+  Status st = store_->Read([](Transaction& tx) {
+    return tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, DatabaseRefusesAnOrderThatNeverExpires) {
+  Order o = SampleOrder("R2");
+  o.expires_at = o.effective_at;  // the registry checks this too; the schema is the backstop
+  Status st = store_->Transact([&](Transaction& tx) { return tx.InsertOrder(o).status(); });
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("CHECK"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace interdict

@@ -1,0 +1,142 @@
+// A Store decorator that fails the N-th write of a transaction with an I/O error, to prove that
+// every workflow step is atomic: whatever write fails, nothing of the step remains.
+#pragma once
+
+#include "store/store.h"
+
+namespace interdict::testing {
+
+class FailingTransaction final : public Transaction {
+ public:
+  FailingTransaction(Transaction& inner, int* writes_left) : in_(inner), left_(writes_left) {}
+
+  Result<Id> InsertOrganization(const Organization& o) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertOrganization(o);
+  }
+  Result<std::optional<Organization>> FindOrganization(std::string_view n) override {
+    return in_.FindOrganization(n);
+  }
+  Result<std::optional<Organization>> FindOrganizationById(Id id) override {
+    return in_.FindOrganizationById(id);
+  }
+  Result<std::vector<Organization>> ListOrganizations() override { return in_.ListOrganizations(); }
+  Result<Id> UpsertTarget(const Target& t) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.UpsertTarget(t);
+  }
+  Result<std::optional<Id>> FindTarget(const Target& t) override { return in_.FindTarget(t); }
+  Result<Id> InsertOrder(const Order& o) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertOrder(o);
+  }
+  Result<std::optional<Order>> FindOrder(Id id) override { return in_.FindOrder(id); }
+  Result<std::optional<Order>> FindOrderByKey(std::string_view b, std::string_view r,
+                                              UnixTime i) override {
+    return in_.FindOrderByKey(b, r, i);
+  }
+  Result<std::vector<Order>> FindOrdersByReference(std::string_view r) override {
+    return in_.FindOrdersByReference(r);
+  }
+  Result<std::vector<Order>> ListOrders(const OrderFilter& f) override { return in_.ListOrders(f); }
+  Result<std::vector<Order>> OrdersDueAt(UnixTime now) override { return in_.OrdersDueAt(now); }
+  Status UpdateOrderState(Id id, OrderState s, std::string_view r, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.UpdateOrderState(id, s, r, at);
+  }
+  Result<bool> AttachTarget(Id o, Id t, UnixTime at, Id r) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.AttachTarget(o, t, at, r);
+  }
+  Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id o) override {
+    return in_.OrderTargets(o);
+  }
+  Result<Id> InsertReferral(const Referral& r) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertReferral(r);
+  }
+  Result<std::optional<Referral>> FindReferral(Id id) override { return in_.FindReferral(id); }
+  Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> s) override {
+    return in_.ListReferrals(s);
+  }
+  Status UpdateReferral(Id id, ReferralState s, std::string_view r, Id o, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.UpdateReferral(id, s, r, o, at);
+  }
+  Result<std::vector<Id>> OpenReferralsWithTarget(Id t) override {
+    return in_.OpenReferralsWithTarget(t);
+  }
+  Result<Serial> CurrentSerial() override { return in_.CurrentSerial(); }
+  Result<Serial> NextSerial(UnixTime at, std::string_view a, std::string_view s) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.NextSerial(at, a, s);
+  }
+  Result<bool> AddInForce(Id t, Id o, Serial s) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.AddInForce(t, o, s);
+  }
+  Result<bool> RemoveInForce(Id t, Id o, Serial s) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.RemoveInForce(t, o, s);
+  }
+  Result<std::vector<InForceEntry>> InForceForTarget(Id t) override {
+    return in_.InForceForTarget(t);
+  }
+  Result<std::vector<InForceEntry>> InForceForOrder(Id o) override {
+    return in_.InForceForOrder(o);
+  }
+  Result<std::vector<InForceEntry>> ListInForce(std::optional<TargetKind> k) override {
+    return in_.ListInForce(k);
+  }
+  Result<std::vector<InForceEntry>> ListAttached(std::optional<TargetKind> k) override {
+    return in_.ListAttached(k);
+  }
+  Result<std::vector<InForceEntry>> InForceInRange(TargetKind k, std::string_view lo,
+                                                   std::string_view hi) override {
+    return in_.InForceInRange(k, lo, hi);
+  }
+  Result<std::vector<SerialInfo>> ListSerials(Serial after, std::size_t limit) override {
+    return in_.ListSerials(after, limit);
+  }
+  Result<std::vector<DeltaEntry>> SerialDelta(Serial s) override { return in_.SerialDelta(s); }
+  Status AppendAudit(const AuditEntry& e) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.AppendAudit(e);
+  }
+  Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f) override {
+    return in_.ListAudit(f);
+  }
+  Result<RegistryCounts> Counts() override { return in_.Counts(); }
+
+ private:
+  Status Tick() {
+    if (*left_ == 0) return Status::IOError("injected write failure");
+    --*left_;
+    return Status::Ok();
+  }
+
+  Transaction& in_;
+  int* left_;
+};
+
+// Fails the (writes_before_failure + 1)-th write after Arm(); -1 (the default) never fails.
+class FailingStore final : public Store {
+ public:
+  explicit FailingStore(Store& inner) : inner_(inner) {}
+  void Arm(int writes_before_failure) { left_ = writes_before_failure; }
+  void Disarm() { left_ = -1; }
+
+  Status Transact(const std::function<Status(Transaction&)>& fn) override {
+    return inner_.Transact([&](Transaction& tx) {
+      FailingTransaction ftx(tx, &left_);
+      return fn(ftx);
+    });
+  }
+  Status Read(const std::function<Status(Transaction&)>& fn) override { return inner_.Read(fn); }
+
+ private:
+  Store& inner_;
+  int left_ = -1;
+};
+
+}  // namespace interdict::testing
