@@ -48,9 +48,13 @@ void SetAction(CLI::App* cmd, Action action) {
   });
 }
 
-int ExitCode() { return g_exit_code; }
+int ExitCode() {
+  return g_exit_code;
+}
 
-void PrintJson(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
+void PrintJson(const json::value& v) {
+  std::cout << json::serialize(v) << "\n";
+}
 
 json::value ToJson(const Order& o) {
   json::array scope;
@@ -101,13 +105,9 @@ json::value ToJson(const Referral& r) {
 }
 
 json::value ToJson(const InForceEntry& e) {
-  json::object o{{"kind", TargetKindName(e.target.kind)},
-                 {"value", e.target.value},
-                 {"order_id", e.order_id},
-                 {"order_reference", e.reference},
-                 {"body", e.body},
-                 {"in_force", e.since != 0}};
-  if (e.since != 0) o["since_serial"] = e.since;
+  json::object o{
+      {"kind", TargetKindName(e.target.kind)}, {"value", e.target.value}, {"order_id", e.order_id},
+      {"order_reference", e.reference},        {"body", e.body},          {"in_force", e.in_force}};
   return o;
 }
 

@@ -70,10 +70,11 @@ Result<int> PrintSummary(Context& ctx, Registry& reg);
 Result<std::vector<Target>> ParseTargets(const std::vector<std::string>& values);
 
 // Command groups.
-void AddRegistryCommands(CLI::App& app, Context& ctx);   // init, org, summary, sweep, serial, audit, demo
-void AddWorkflowCommands(CLI::App& app, Context& ctx);   // refer, review, order
-void AddQueryCommands(CLI::App& app, Context& ctx);      // targets, check
-void AddTransferCommands(CLI::App& app, Context& ctx);   // import, export
-void AddDemoCommand(CLI::App& app, Context& ctx);        // demo
+void AddRegistryCommands(CLI::App& app,
+                         Context& ctx);  // init, org, summary, sweep, serial, audit, demo
+void AddWorkflowCommands(CLI::App& app, Context& ctx);  // refer, review, order
+void AddQueryCommands(CLI::App& app, Context& ctx);     // targets, check
+void AddTransferCommands(CLI::App& app, Context& ctx);  // import, export
+void AddDemoCommand(CLI::App& app, Context& ctx);       // demo
 
 }  // namespace interdict::cli

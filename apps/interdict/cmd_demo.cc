@@ -46,7 +46,8 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   ReferralRequest ripping;
   ripping.org = "IFPI";
   ripping.category = Category::kStreamRipping;
-  for (const char* t : {"*.ytmp3-demo.example", "mp3-rip-demo.example", "url:https://convert-demo.example/youtube-to-mp3*"}) {
+  for (const char* t : {"*.ytmp3-demo.example", "mp3-rip-demo.example",
+                        "url:https://convert-demo.example/youtube-to-mp3*"}) {
     ASSIGN_OR_RETURN(Target target, ParseTarget(t));
     ripping.targets.push_back(std::move(target));
   }
@@ -67,8 +68,9 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
 
   // A mirror appears; the dynamic order takes it.
   ASSIGN_OR_RETURN(Target mirror, ParseTarget("ytmp3-demo2.example"));
-  RETURN_IF_ERROR(reg.AddTargets(actor, order1.id, std::span(&mirror, 1),
-                                 "mirror of ytmp3-demo.example").status());
+  RETURN_IF_ERROR(
+      reg.AddTargets(actor, order1.id, std::span(&mirror, 1), "mirror of ytmp3-demo.example")
+          .status());
 
   // LaLiga refers a live-sports stream; one target names a CDN, the authority rejects it.
   ReferralRequest sports;
@@ -128,7 +130,8 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
     o4.targets.push_back(std::move(target));
   }
   ASSIGN_OR_RETURN(Order order4, reg.CreateOrder(actor, o4));
-  RETURN_IF_ERROR(reg.Lift(actor, order4.id, "lifted on appeal: the network is shared hosting").status());
+  RETURN_IF_ERROR(
+      reg.Lift(actor, order4.id, "lifted on appeal: the network is shared hosting").status());
 
   // And the Russian register's own format, as published by zapret-info in 2014.
   ImportOptions imp;

@@ -40,7 +40,7 @@ void AddQueryCommands(CLI::App& app, Context& ctx) {
     }
     for (const InForceEntry& e : entries) {
       std::cout << TargetKindName(e.target.kind) << "\t" << e.target.value << "\t" << e.reference
-                << "\t" << (e.since != 0 ? "in-force" : "not-in-force") << "\n";
+                << "\t" << (e.in_force ? "in-force" : "not-in-force") << "\n";
     }
     return kExitOk;
   });

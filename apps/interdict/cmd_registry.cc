@@ -40,8 +40,7 @@ Result<int> PrintSummary(Context& ctx, Registry& reg) {
             << "  serial             " << serial << "\n"
             << "  organizations      " << c.organizations << "\n"
             << "  orders             " << c.orders << " (" << c.orders_in_force << " in force)\n"
-            << "  targets            " << c.targets << " (" << c.targets_in_force
-            << " in force)\n"
+            << "  targets            " << c.targets << " (" << c.targets_in_force << " in force)\n"
             << "  open referrals     " << c.referrals_open << "\n"
             << "  audit entries      " << c.audit_entries << "\n";
   return kExitOk;
@@ -65,8 +64,9 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
   CLI::App* org_add = org->add_subcommand("add", "add an organization");
   auto kind = std::make_shared<std::string>();
   auto name = std::make_shared<std::string>();
-  org_add->add_option("--kind", *kind,
-                      "authority, rightsholder, isp, search, appstore, vpn or auditor")
+  org_add
+      ->add_option("--kind", *kind,
+                   "authority, rightsholder, isp, search, appstore, vpn or auditor")
       ->required();
   org_add->add_option("--name", *name, "unique name")->required();
   SetAction(org_add, [&ctx, kind, name]() -> Result<int> {
@@ -102,7 +102,8 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
     return PrintSummary(ctx, *reg);
   });
 
-  CLI::App* sweep = app.add_subcommand("sweep", "expire orders past their expiry, activate due ones");
+  CLI::App* sweep =
+      app.add_subcommand("sweep", "expire orders past their expiry, activate due ones");
   SetAction(sweep, [&ctx]() -> Result<int> {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open(false));
     ASSIGN_OR_RETURN(SweepReport r, reg->Sweep(ctx.actor()));
@@ -136,8 +137,8 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
                                      {"value", e.target.value},
                                      {"order_id", e.order_id}});
         } else {
-          std::cout << op << "\t" << TargetKindName(e.target.kind) << "\t" << e.target.value
-                    << "\t" << e.order_id << "\n";
+          std::cout << op << "\t" << TargetKindName(e.target.kind) << "\t" << e.target.value << "\t"
+                    << e.order_id << "\n";
         }
       }
       if (ctx.json()) PrintJson(json::object{{"serial", *delta}, {"changes", out}});

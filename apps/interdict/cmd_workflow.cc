@@ -69,8 +69,8 @@ void PrintReferral(const Context& ctx, const Referral& r) {
     PrintJson(ToJson(r));
     return;
   }
-  std::cout << "referral " << r.id << " from " << r.org_name << " (" << Name(r.category) << "): "
-            << Name(r.state);
+  std::cout << "referral " << r.id << " from " << r.org_name << " (" << Name(r.category)
+            << "): " << Name(r.state);
   if (!r.reason.empty()) std::cout << " - " << r.reason;
   if (r.order_id != 0) std::cout << " - order " << r.order_id;
   std::cout << "\n";
@@ -109,7 +109,8 @@ struct OrderOptions {
   void Add(CLI::App* cmd, bool required) {
     auto* b = cmd->add_option("--body", body, "the issuing body (court, authority)");
     auto* r = cmd->add_option("--ref", reference, "the body's reference number for the order");
-    auto* e = cmd->add_option("--expires", expires, "expiry date (mandatory), YYYY-MM-DD or RFC 3339");
+    auto* e =
+        cmd->add_option("--expires", expires, "expiry date (mandatory), YYYY-MM-DD or RFC 3339");
     if (required) {
       b->required();
       r->required();
@@ -173,7 +174,8 @@ void AddRefer(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   refer->add_option("--org", o->org, "the referring rightsholder organization");
   refer->add_option("--category", o->category, "the category of infringement");
-  refer->add_option("--target", o->targets, "targets (kind:value, or a value whose kind is inferred)");
+  refer->add_option("--target", o->targets,
+                    "targets (kind:value, or a value whose kind is inferred)");
   refer->add_option("--evidence", o->evidence,
                     "url=...,observed=TIME,sha256=HEX|capture=FILE[,note=TEXT] (repeatable)");
   refer->add_option("--file", o->file, "submit the referrals in a JSON file, all or none");
@@ -211,7 +213,8 @@ void AddRefer(CLI::App& app, Context& ctx) {
     return kExitOk;
   });
 
-  CLI::App* withdraw = refer->add_subcommand("withdraw", "withdraw a submitted referral (revoke window)");
+  CLI::App* withdraw =
+      refer->add_subcommand("withdraw", "withdraw a submitted referral (revoke window)");
   auto id = std::make_shared<Id>(0);
   auto reason = std::make_shared<std::string>();
   withdraw->add_option("id", *id, "referral id")->required();
@@ -283,9 +286,11 @@ void AddReview(CLI::App& app, Context& ctx) {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     if (*order_id != 0) {
       if (!order->body.empty() || !order->reference.empty()) {
-        return Status::InvalidArgument("give either --order or a new order's --body/--ref/--expires");
+        return Status::InvalidArgument(
+            "give either --order or a new order's --body/--ref/--expires");
       }
-      ASSIGN_OR_RETURN(Referral r, reg->Approve(ctx.actor(), *approve_id, *order_id, order->reason));
+      ASSIGN_OR_RETURN(Referral r,
+                       reg->Approve(ctx.actor(), *approve_id, *order_id, order->reason));
       PrintReferral(ctx, r);
       return kExitOk;
     }
@@ -320,7 +325,8 @@ void AddOrder(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<OrderOptions>();
   auto targets = std::make_shared<std::vector<std::string>>();
   opts->Add(create, true);
-  create->add_option("--target", *targets, "targets (kind:value, or a value whose kind is inferred)")
+  create
+      ->add_option("--target", *targets, "targets (kind:value, or a value whose kind is inferred)")
       ->required();
   SetAction(create, [&ctx, opts, targets]() -> Result<int> {
     ASSIGN_OR_RETURN(OrderRequest req, opts->ToRequest());
@@ -402,8 +408,8 @@ void AddOrder(CLI::App& app, Context& ctx) {
       return kExitOk;
     }
     const Order& o = d.order;
-    std::cout << "order " << o.id << ": " << o.body << " " << o.reference << " ("
-              << Name(o.kind) << ")\n"
+    std::cout << "order " << o.id << ": " << o.body << " " << o.reference << " (" << Name(o.kind)
+              << ")\n"
               << "  state      " << Name(o.state)
               << (o.state_reason.empty() ? "" : " - " + o.state_reason) << "\n"
               << "  issued     " << FormatTime(o.issued_at) << "\n"

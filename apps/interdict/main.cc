@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "interdict 0.1.0");
   app.require_subcommand(1);
   Globals globals{DefaultDb(), DefaultActor(), false};
-  app.add_option("--db", globals.db, "registry database (default $INTERDICT_DB or ./var/interdict.db)");
-  app.add_option("--actor", globals.actor, "who is acting, for the audit trail (default $INTERDICT_ACTOR or $USER)");
+  app.add_option("--db", globals.db,
+                 "registry database (default $INTERDICT_DB or ./var/interdict.db)");
+  app.add_option("--actor", globals.actor,
+                 "who is acting, for the audit trail (default $INTERDICT_ACTOR or $USER)");
   app.add_flag("--json", globals.json, "machine-readable output");
   app.fallthrough();
 

@@ -111,11 +111,12 @@ class [[nodiscard]] Result {
 #define INTERDICT_CONCAT_(a, b) INTERDICT_CONCAT_INNER_(a, b)
 
 // Evaluates a Status expression and returns it from the enclosing function when it is an error.
-#define RETURN_IF_ERROR(expr) RETURN_IF_ERROR_IMPL_(INTERDICT_CONCAT_(interdict_status_, __COUNTER__), expr)
-#define RETURN_IF_ERROR_IMPL_(tmp, expr)  \
-  do {                                    \
-    ::interdict::Status tmp = (expr);     \
-    if (!tmp.ok()) return tmp;            \
+#define RETURN_IF_ERROR(expr) \
+  RETURN_IF_ERROR_IMPL_(INTERDICT_CONCAT_(interdict_status_, __COUNTER__), expr)
+#define RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                   \
+    ::interdict::Status tmp = (expr);    \
+    if (!tmp.ok()) return tmp;           \
   } while (false)
 
 #define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \

@@ -84,7 +84,8 @@ Result<UnixTime> ParseTime(std::string_view text) {
     }
   }
   if (hh > 23 || mm > 59 || ss > 60) {
-    return Status::InvalidArgument("time " + Quoted(text) + ": hour, minute or second out of range");
+    return Status::InvalidArgument("time " + Quoted(text) +
+                                   ": hour, minute or second out of range");
   }
   if (pos < text.size() && text[pos] == ' ') ++pos;  // "2014-04-22 11:05:00 +0000"
   std::int64_t offset = 0;
@@ -126,6 +127,8 @@ std::string FormatTime(UnixTime t) {
   return buf;
 }
 
-std::string FormatDate(UnixTime t) { return FormatTime(t).substr(0, 10); }
+std::string FormatDate(UnixTime t) {
+  return FormatTime(t).substr(0, 10);
+}
 
 }  // namespace interdict

@@ -62,14 +62,14 @@ Status WriteCsv(const InForceSnapshot& snap, std::ostream& out, ExportReport* re
   std::unordered_map<Id, const Order*> orders;
   for (const Order& o : snap.orders) orders[o.id] = &o;
   out << "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,"
-         "categories,since_serial\n";
+         "categories\n";
   for (const InForceEntry& e : snap.entries) {
     const Order& o = *orders.at(e.order_id);
     out << TargetKindName(e.target.kind) << ',' << CsvField(e.target.value) << ',' << o.id << ','
         << CsvField(o.body) << ',' << Name(o.kind) << ',' << CsvField(o.reference) << ','
         << FormatTime(o.issued_at) << ',' << FormatTime(o.effective_at) << ','
         << FormatTime(o.expires_at) << ',' << CsvField(FormatScopes(o.scope)) << ','
-        << CsvField(FormatCategories(o.categories)) << ',' << e.since << '\n';
+        << CsvField(FormatCategories(o.categories)) << '\n';
     ++report->targets;
   }
   return Status::Ok();

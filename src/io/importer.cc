@@ -51,12 +51,16 @@ Status AddAll(const std::vector<std::string>& values, std::string_view field,
   return Status::Ok();
 }
 
-Result<Target> AsIp(std::string_view v) { return NormalizeTarget(TargetKind::kIp, v); }
+Result<Target> AsIp(std::string_view v) {
+  return NormalizeTarget(TargetKind::kIp, v);
+}
 Result<Target> AsCidr(std::string_view v) {
   // Registers sometimes list a single address as a /32 or /128 subnet; keep it a cidr.
   return NormalizeTarget(TargetKind::kCidr, v);
 }
-Result<Target> AsUrl(std::string_view v) { return NormalizeTarget(TargetKind::kUrl, v); }
+Result<Target> AsUrl(std::string_view v) {
+  return NormalizeTarget(TargetKind::kUrl, v);
+}
 // The registers' domain column holds the host of the blocked URL, which is an address when
 // the site has no name: such a value is an ip target.
 Result<Target> AsDomainOrMask(std::string_view v) {
@@ -64,7 +68,9 @@ Result<Target> AsDomainOrMask(std::string_view v) {
   if (Result<Target> ip = NormalizeTarget(TargetKind::kIp, v); ip.ok()) return ip;
   return NormalizeTarget(TargetKind::kDomain, v);
 }
-Result<Target> AsTree(std::string_view v) { return NormalizeTarget(TargetKind::kDomainTree, v); }
+Result<Target> AsTree(std::string_view v) {
+  return NormalizeTarget(TargetKind::kDomainTree, v);
+}
 
 // Maps a register record to an order header and its targets.
 //   z-i and xml blockType default: every ip, subnet, domain (`*.x` → domain-tree) and url;
@@ -90,8 +96,8 @@ Status RecordToOrder(const RegisterRecord& rec, const ImportOptions& opt, UnixTi
   RETURN_IF_ERROR(AddAll(rec.ips, "ips", AsIp, targets));
   RETURN_IF_ERROR(AddAll(rec.subnets, "subnets", AsCidr, targets));
   if (bt != "ip") {
-    RETURN_IF_ERROR(AddAll(rec.domains, "domains", bt == "domain-mask" ? AsTree : AsDomainOrMask,
-                           targets));
+    RETURN_IF_ERROR(
+        AddAll(rec.domains, "domains", bt == "domain-mask" ? AsTree : AsDomainOrMask, targets));
   }
   if (bt.empty() || bt == "default") RETURN_IF_ERROR(AddAll(rec.urls, "urls", AsUrl, targets));
   if (targets->empty()) return Status::InvalidArgument("the record blocks nothing");
@@ -176,9 +182,9 @@ Result<ImportReport> ImportFile(Registry& registry, std::string_view actor,
     ASSIGN_OR_RETURN(reader, OpenDumpXml(options.path));
   }
   Result<ImportStats> stats = registry.Import(actor, options.path, [&](ImportBatch& batch) {
-    RETURN_IF_ERROR(reader ? ImportRegister(batch, *reader, options, default_expiry, &report,
-                                            &rejects)
-                           : ImportJson(batch, options, &report, &rejects));
+    RETURN_IF_ERROR(reader
+                        ? ImportRegister(batch, *reader, options, default_expiry, &report, &rejects)
+                        : ImportJson(batch, options, &report, &rejects));
     if (options.strict && rejects.size() > 0) {
       return Status::FailedPrecondition(std::to_string(rejects.size()) + " of " +
                                         std::to_string(report.records) +

@@ -42,12 +42,12 @@ struct ImportOptions {
 
 struct ImportReport {
   ImportStats stats;
-  std::size_t records = 0;           // records read (good and bad)
+  std::size_t records = 0;  // records read (good and bad)
   std::size_t records_rejected = 0;
-  std::size_t targets_read = 0;      // targets in good records
-  std::vector<std::string> errors;   // one per rejected record: "<file>:<line>: <reason>"
-  std::string rejects_path;          // written when records were rejected and not strict
-  bool imported = false;             // false when strict mode refused the file
+  std::size_t targets_read = 0;     // targets in good records
+  std::vector<std::string> errors;  // one per rejected record: "<file>:<line>: <reason>"
+  std::string rejects_path;         // written when records were rejected and not strict
+  bool imported = false;            // false when strict mode refused the file
 };
 
 // Imports the file. A non-OK Result means nothing was imported and the file as a whole could not

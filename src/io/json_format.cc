@@ -1,12 +1,12 @@
 #include "io/json_format.h"
 
-#include "core/digest.h"
-
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
+
+#include "core/digest.h"
 
 namespace interdict {
 namespace {
@@ -117,7 +117,9 @@ Status ReadOrder(const json::value& v, OrderRequest* r) {
   return Status::Ok();
 }
 
-void WriteString(std::ostream& out, std::string_view s) { out << json::serialize(json::string(s)); }
+void WriteString(std::ostream& out, std::string_view s) {
+  out << json::serialize(json::string(s));
+}
 
 // "isp,search" as ["isp","search"].
 std::string ListJson(std::string_view csv) {
@@ -139,8 +141,8 @@ Result<json::value> ParseDocument(std::string_view text, const std::string& name
   const std::size_t used = parser.write_some(text.data(), text.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec) {
-    return Status::InvalidArgument(name + ":" + LineCol(text, used) + ": not valid JSON: " +
-                                   ec.message());
+    return Status::InvalidArgument(name + ":" + LineCol(text, used) +
+                                   ": not valid JSON: " + ec.message());
   }
   return parser.release();
 }
@@ -215,7 +217,8 @@ Status ReadReferral(const json::value& v, const std::string& base_dir, ReferralR
     i = 0;
     for (const json::value& item : ev->get_array()) {
       Evidence e;
-      RETURN_IF_ERROR(ReadEvidence(item, base_dir, &e).Prefixed("evidence[" + std::to_string(i++) + "]"));
+      RETURN_IF_ERROR(
+          ReadEvidence(item, base_dir, &e).Prefixed("evidence[" + std::to_string(i++) + "]"));
       r->evidence.push_back(std::move(e));
     }
   }
@@ -235,13 +238,15 @@ Result<std::vector<ReferralRequest>> ParseJsonReferrals(std::string_view text,
              doc.get_object().at("referrals").is_array()) {
     list = &doc.get_object().at("referrals").get_array();
   } else {
-    return Status::InvalidArgument(name + ": expected an array of referrals or {\"referrals\": [...]}");
+    return Status::InvalidArgument(name +
+                                   ": expected an array of referrals or {\"referrals\": [...]}");
   }
   std::vector<ReferralRequest> out;
   std::size_t i = 0;
   for (const json::value& v : *list) {
     ReferralRequest r;
-    RETURN_IF_ERROR(ReadReferral(v, base_dir, &r).Prefixed(name + ": referrals[" + std::to_string(i++) + "]"));
+    RETURN_IF_ERROR(
+        ReadReferral(v, base_dir, &r).Prefixed(name + ": referrals[" + std::to_string(i++) + "]"));
     out.push_back(std::move(r));
   }
   if (out.empty()) return Status::InvalidArgument(name + ": no referrals in the file");
@@ -305,8 +310,8 @@ Status WriteJsonOrders(const InForceSnapshot& snap, UnixTime exported_at, std::o
         << FormatTime(o.effective_at) << "\", \"expires\": \"" << FormatTime(o.expires_at)
         << "\", \"scope\": " << ListJson(FormatScopes(o.scope))
         << ", \"categories\": " << ListJson(FormatCategories(o.categories))
-        << ", \"dynamic\": " << (o.dynamic ? "true" : "false") << ", \"state\": \""
-        << Name(o.state) << "\", \"targets\": [";
+        << ", \"dynamic\": " << (o.dynamic ? "true" : "false") << ", \"state\": \"" << Name(o.state)
+        << "\", \"targets\": [";
     bool first_target = true;
     for (const Target* t : by_order[o.id]) {
       if (!first_target) out << ", ";

@@ -8,15 +8,15 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kOrgKinds = {
     "authority", "rightsholder", "isp", "search", "appstore", "vpn", "auditor"};
-constexpr std::array<std::string_view, 3> kOrderKinds = {
-    "court-ruling", "administrative-decision", "precautionary-measure"};
+constexpr std::array<std::string_view, 3> kOrderKinds = {"court-ruling", "administrative-decision",
+                                                         "precautionary-measure"};
 constexpr std::array<std::string_view, 5> kOrderStates = {"pending", "in-force", "suspended",
                                                           "lifted", "expired"};
 constexpr std::array<std::string_view, 5> kReferralStates = {
     "submitted", "withdrawn", "under-review", "approved", "rejected"};
 constexpr std::array<std::string_view, 4> kScopes = {"isp", "search", "appstore", "vpn"};
 constexpr std::array<std::string_view, 9> kCategories = {
-    "stream-ripping", "live-sports", "torrent",  "cyberlocker", "shadow-library",
+    "stream-ripping", "live-sports", "torrent",    "cyberlocker", "shadow-library",
     "iptv",           "link-site",   "pirate-app", "camcord"};
 
 template <typename E>
@@ -71,12 +71,24 @@ Result<std::uint32_t> ParseSet(std::span<const std::string_view> names, std::str
 
 }  // namespace
 
-std::string_view Name(OrgKind v) { return NameIn(kOrgKinds, v); }
-std::string_view Name(OrderKind v) { return NameIn(kOrderKinds, v); }
-std::string_view Name(OrderState v) { return NameIn(kOrderStates, v); }
-std::string_view Name(ReferralState v) { return NameIn(kReferralStates, v); }
-std::string_view Name(Scope v) { return NameIn(kScopes, v); }
-std::string_view Name(Category v) { return NameIn(kCategories, v); }
+std::string_view Name(OrgKind v) {
+  return NameIn(kOrgKinds, v);
+}
+std::string_view Name(OrderKind v) {
+  return NameIn(kOrderKinds, v);
+}
+std::string_view Name(OrderState v) {
+  return NameIn(kOrderStates, v);
+}
+std::string_view Name(ReferralState v) {
+  return NameIn(kReferralStates, v);
+}
+std::string_view Name(Scope v) {
+  return NameIn(kScopes, v);
+}
+std::string_view Name(Category v) {
+  return NameIn(kCategories, v);
+}
 
 Result<OrgKind> ParseOrgKind(std::string_view s) {
   return ParseIn<OrgKind>(kOrgKinds, "organization kind", s);
@@ -90,13 +102,19 @@ Result<OrderState> ParseOrderState(std::string_view s) {
 Result<ReferralState> ParseReferralState(std::string_view s) {
   return ParseIn<ReferralState>(kReferralStates, "referral state", s);
 }
-Result<Scope> ParseScope(std::string_view s) { return ParseIn<Scope>(kScopes, "scope", s); }
+Result<Scope> ParseScope(std::string_view s) {
+  return ParseIn<Scope>(kScopes, "scope", s);
+}
 Result<Category> ParseCategory(std::string_view s) {
   return ParseIn<Category>(kCategories, "category", s);
 }
 
-std::string FormatScopes(ScopeSet set) { return FormatSet(kScopes, set); }
-std::string FormatCategories(CategorySet set) { return FormatSet(kCategories, set); }
+std::string FormatScopes(ScopeSet set) {
+  return FormatSet(kScopes, set);
+}
+std::string FormatCategories(CategorySet set) {
+  return FormatSet(kCategories, set);
+}
 Result<ScopeSet> ParseScopes(std::string_view list) {
   return ParseSet<Scope>(kScopes, "scope", list);
 }

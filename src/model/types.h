@@ -19,16 +19,41 @@ namespace interdict {
 using Id = std::int64_t;  // row ids; 0 means "none"
 using Serial = std::int64_t;
 
-enum class OrgKind : std::uint8_t { kAuthority, kRightsholder, kIsp, kSearch, kAppstore, kVpn, kAuditor };
-enum class OrderKind : std::uint8_t { kCourtRuling, kAdministrativeDecision, kPrecautionaryMeasure };
+enum class OrgKind : std::uint8_t {
+  kAuthority,
+  kRightsholder,
+  kIsp,
+  kSearch,
+  kAppstore,
+  kVpn,
+  kAuditor
+};
+enum class OrderKind : std::uint8_t {
+  kCourtRuling,
+  kAdministrativeDecision,
+  kPrecautionaryMeasure
+};
 // pending: issued, effective date not reached. in-force: its targets are in the in-force set.
 // suspended: temporarily out of the set (e.g. pending an appeal). lifted, expired: final.
 enum class OrderState : std::uint8_t { kPending, kInForce, kSuspended, kLifted, kExpired };
-enum class ReferralState : std::uint8_t { kSubmitted, kWithdrawn, kUnderReview, kApproved, kRejected };
+enum class ReferralState : std::uint8_t {
+  kSubmitted,
+  kWithdrawn,
+  kUnderReview,
+  kApproved,
+  kRejected
+};
 enum class Scope : std::uint8_t { kIsp, kSearch, kAppstore, kVpn };
 enum class Category : std::uint8_t {
-  kStreamRipping, kLiveSports, kTorrent, kCyberlocker, kShadowLibrary, kIptv, kLinkSite,
-  kPirateApp, kCamcord,
+  kStreamRipping,
+  kLiveSports,
+  kTorrent,
+  kCyberlocker,
+  kShadowLibrary,
+  kIptv,
+  kLinkSite,
+  kPirateApp,
+  kCamcord,
 };
 
 // Names as written on the command line, in JSON and in the database ("court-ruling", "in-force").
@@ -49,8 +74,12 @@ Result<Category> ParseCategory(std::string_view s);
 // A set of scopes or categories as a bit mask (bit i = enumerator i).
 using ScopeSet = std::uint32_t;
 using CategorySet = std::uint32_t;
-constexpr std::uint32_t Bit(Scope s) { return 1u << static_cast<unsigned>(s); }
-constexpr std::uint32_t Bit(Category c) { return 1u << static_cast<unsigned>(c); }
+constexpr std::uint32_t Bit(Scope s) {
+  return 1u << static_cast<unsigned>(s);
+}
+constexpr std::uint32_t Bit(Category c) {
+  return 1u << static_cast<unsigned>(c);
+}
 // "isp,search"; "" for the empty set.
 std::string FormatScopes(ScopeSet set);
 std::string FormatCategories(CategorySet set);
@@ -66,9 +95,9 @@ struct Organization {
 };
 
 struct Evidence {
-  std::string url;          // where the infringement was observed
+  std::string url;  // where the infringement was observed
   UnixTime observed_at = 0;
-  std::string sha256;       // lowercase hex digest of the capture file
+  std::string sha256;  // lowercase hex digest of the capture file
   std::string note;
 };
 
@@ -95,7 +124,7 @@ struct Referral {
 
 struct Order {
   Id id = 0;
-  std::string body;       // the issuing body: a court, an authority
+  std::string body;  // the issuing body: a court, an authority
   OrderKind kind = OrderKind::kCourtRuling;
   std::string reference;  // the body's own number for the decision
   UnixTime issued_at = 0;
@@ -103,20 +132,20 @@ struct Order {
   UnixTime expires_at = 0;  // mandatory: no order blocks forever
   ScopeSet scope = 0;
   CategorySet categories = 0;
-  bool dynamic = false;   // accepts new targets after it is issued (mirrors, new domains)
+  bool dynamic = false;  // accepts new targets after it is issued (mirrors, new domains)
   OrderState state = OrderState::kPending;
   std::string state_reason;  // why it was lifted, suspended or resumed last
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };
 
-// One (target, order) pair of the in-force set.
+// One (target, order) pair: of the in-force set, or of the orders' targets in general.
 struct InForceEntry {
   Target target;
   Id order_id = 0;
   std::string body;
   std::string reference;
-  Serial since = 0;  // the serial at which the pair entered the set
+  bool in_force = true;  // false for a target of an order that is not in force
 };
 
 enum class DeltaOp : std::uint8_t { kAdd, kRemove };

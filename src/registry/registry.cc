@@ -12,7 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Detail(const json::object& o) { return json::serialize(o); }
+std::string Detail(const json::object& o) {
+  return json::serialize(o);
+}
 
 json::array TargetsJson(std::span<const Target> targets) {
   json::array a;
@@ -33,14 +35,16 @@ Status RequireReason(std::string_view reason, std::string_view what) {
 }
 
 Status ValidateActor(std::string_view actor) {
-  if (actor.empty()) return Status::InvalidArgument("an actor name is required for the audit trail");
+  if (actor.empty())
+    return Status::InvalidArgument("an actor name is required for the audit trail");
   return Status::Ok();
 }
 
 // Fills defaults and checks an order request against the registry's rules.
 Status PrepareOrder(OrderRequest* r, UnixTime now) {
   if (r->body.empty()) return Status::InvalidArgument("order: the issuing body is required");
-  if (r->reference.empty()) return Status::InvalidArgument("order: the reference number is required");
+  if (r->reference.empty())
+    return Status::InvalidArgument("order: the reference number is required");
   if (r->body.size() > 500 || r->reference.size() > 200) {
     return Status::InvalidArgument("order: body or reference is too long");
   }
@@ -104,27 +108,25 @@ class SerialOnce {
   Serial serial_ = 0;
 };
 
-// Adds each of an order's targets to the in-force set; returns how many pairs were new.
-Result<std::size_t> PutInForce(Transaction& tx, Id order_id, std::span<const Id> target_ids,
-                               SerialOnce& serial) {
-  std::size_t added = 0;
+// Logs the (target, order) pairs that entered the in-force set: targets newly attached to an
+// in-force order, or all targets of an order that came into force.
+Status PutInForce(Transaction& tx, Id order_id, std::span<const Id> target_ids,
+                  SerialOnce& serial) {
   for (Id target_id : target_ids) {
     ASSIGN_OR_RETURN(Serial s, serial.Get());
-    ASSIGN_OR_RETURN(bool fresh, tx.AddInForce(target_id, order_id, s));
-    added += fresh ? 1 : 0;
+    RETURN_IF_ERROR(tx.LogInForce(s, target_id, order_id, DeltaOp::kAdd));
   }
-  return added;
+  return Status::Ok();
 }
 
-Result<std::size_t> TakeOutOfForce(Transaction& tx, Id order_id, SerialOnce& serial) {
+// Logs the pairs of an order that leaves the in-force set.
+Status TakeOutOfForce(Transaction& tx, Id order_id, SerialOnce& serial) {
   ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
-  std::size_t removed = 0;
   for (const auto& [target_id, target] : targets) {
     ASSIGN_OR_RETURN(Serial s, serial.Get());
-    ASSIGN_OR_RETURN(bool gone, tx.RemoveInForce(target_id, order_id, s));
-    removed += gone ? 1 : 0;
+    RETURN_IF_ERROR(tx.LogInForce(s, target_id, order_id, DeltaOp::kRemove));
   }
-  return removed;
+  return Status::Ok();
 }
 
 Result<std::vector<Id>> OrderTargetIds(Transaction& tx, Id order_id) {
@@ -148,8 +150,10 @@ Result<Referral> LoadReferral(Transaction& tx, Id id) {
 }
 
 // Creates an order with its targets; puts them in force when the order is in force now.
+// `import_detail` is the audit detail shared by all orders of a bulk import.
 Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, UnixTime now,
-                                     std::string_view actor, Id referral_id, SerialOnce& serial) {
+                                     std::string_view actor, Id referral_id, SerialOnce& serial,
+                                     std::string_view import_detail = {}) {
   Order o;
   o.body = r.body;
   o.kind = r.kind;
@@ -172,13 +176,22 @@ Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, Uni
     if (attached) ids.push_back(tid);
   }
   if (o.state == OrderState::kInForce) {
-    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
   }
-  json::object detail = OrderJson(o);
-  detail["targets"] = TargetsJson(r.targets);
-  if (referral_id != 0) detail["referral"] = referral_id;
+  // An order's fields never change after creation (its state changes are audited on their
+  // own), so the row itself is the record of them. An import creates orders by the hundred
+  // thousand: its entries name the import instead of repeating each order.
+  std::string detail;
+  if (!import_detail.empty()) {
+    detail = import_detail;
+  } else {
+    json::object d = OrderJson(o);
+    d["targets"] = TargetsJson(r.targets);
+    if (referral_id != 0) d["referral"] = referral_id;
+    detail = Detail(d);
+  }
   RETURN_IF_ERROR(tx.AppendAudit(
-      {0, now, std::string(actor), "order.create", "order", o.id, r.reason, Detail(detail)}));
+      {0, now, std::string(actor), "order.create", "order", o.id, r.reason, std::move(detail)}));
   return o;
 }
 
@@ -203,10 +216,13 @@ bool CidrContains(std::string_view cidr, std::string_view ip) {
   return true;
 }
 
-bool IsIpLiteral(std::string_view host) { return NormalizeIp(host).ok(); }
+bool IsIpLiteral(std::string_view host) {
+  return NormalizeIp(host).ok();
+}
 
 void Append(std::vector<InForceEntry>* out, std::vector<InForceEntry> more) {
-  out->insert(out->end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  out->insert(out->end(), std::make_move_iterator(more.begin()),
+              std::make_move_iterator(more.end()));
 }
 
 // Rules that block a host name: the exact domain, and domain-tree rules on it or any parent.
@@ -249,8 +265,9 @@ Status MatchUrl(Transaction& tx, std::string_view url, std::vector<InForceEntry>
   for (InForceEntry& e : candidates) {
     const std::string& v = e.target.value;
     const bool prefix = !v.empty() && v.back() == '*';
-    const bool hit = prefix ? url.substr(0, v.size() - 1) == std::string_view(v).substr(0, v.size() - 1)
-                            : url == v;
+    const bool hit =
+        prefix ? url.substr(0, v.size() - 1) == std::string_view(v).substr(0, v.size() - 1)
+               : url == v;
     if (hit) out->push_back(std::move(e));
   }
   std::string_view host = url.substr(host_start, host_end - host_start);
@@ -299,13 +316,13 @@ Result<Referral> SubmitReferral(Transaction& tx, const ReferralRequest& request,
   ASSIGN_OR_RETURN(r.id, tx.InsertReferral(r));
   std::size_t duplicates = 0;
   for (const ReferralTarget& rt : r.targets) duplicates += rt.duplicate_of.empty() ? 0u : 1u;
-  RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.submit", "referral", r.id,
-                                  "",
-                                  Detail({{"org", r.org_name},
-                                          {"category", Name(r.category)},
-                                          {"targets", TargetsJson(request.targets)},
-                                          {"duplicates", duplicates},
-                                          {"evidence", r.evidence.size()}})}));
+  RETURN_IF_ERROR(
+      tx.AppendAudit({0, now, std::string(actor), "referral.submit", "referral", r.id, "",
+                      Detail({{"org", r.org_name},
+                              {"category", Name(r.category)},
+                              {"targets", TargetsJson(request.targets)},
+                              {"duplicates", duplicates},
+                              {"evidence", r.evidence.size()}})}));
   return r;
 }
 
@@ -373,7 +390,8 @@ Result<std::vector<Referral>> Registry::ReferAll(std::string_view actor,
   return out;
 }
 
-Result<Referral> Registry::Withdraw(std::string_view actor, Id referral_id, std::string_view reason) {
+Result<Referral> Registry::Withdraw(std::string_view actor, Id referral_id,
+                                    std::string_view reason) {
   RETURN_IF_ERROR(ValidateActor(actor));
   const UnixTime now = clock_.Now();
   Referral r;
@@ -381,14 +399,15 @@ Result<Referral> Registry::Withdraw(std::string_view actor, Id referral_id, std:
     ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
     if (r.state != ReferralState::kSubmitted) {
       return Status::FailedPrecondition("referral " + std::to_string(r.id) + " is " +
-                                        std::string(Name(r.state)) + "; only a submitted referral "
+                                        std::string(Name(r.state)) +
+                                        "; only a submitted referral "
                                         "can be withdrawn");
     }
     if (now - r.submitted_at > options_.revoke_window_seconds) {
-      return Status::FailedPrecondition(
-          "referral " + std::to_string(r.id) + " was submitted at " + FormatTime(r.submitted_at) +
-          "; the revoke window of " + std::to_string(options_.revoke_window_seconds / 60) +
-          " minutes has closed");
+      return Status::FailedPrecondition("referral " + std::to_string(r.id) + " was submitted at " +
+                                        FormatTime(r.submitted_at) + "; the revoke window of " +
+                                        std::to_string(options_.revoke_window_seconds / 60) +
+                                        " minutes has closed");
     }
     r.state = ReferralState::kWithdrawn;
     r.reason = std::string(reason);
@@ -456,15 +475,15 @@ Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id or
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
     }
     RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
-    SerialOnce serial(tx, now, actor, "referral " + std::to_string(r.id) + " approved into " +
-                                          OrderLabel(o));
+    SerialOnce serial(tx, now, actor,
+                      "referral " + std::to_string(r.id) + " approved into " + OrderLabel(o));
     std::vector<Id> fresh;
     for (const ReferralTarget& rt : r.targets) {
       ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(rt.target));
       ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, r.id));
       if (attached) fresh.push_back(tid);
     }
-    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial).status());
+    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
     r.state = ReferralState::kApproved;
     r.order_id = o.id;
     r.reason = std::string(reason);
@@ -481,7 +500,8 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
                                           OrderRequest request) {
   RETURN_IF_ERROR(ValidateActor(actor));
   if (!request.targets.empty()) {
-    return Status::InvalidArgument("an order approved from a referral takes the referral's targets");
+    return Status::InvalidArgument(
+        "an order approved from a referral takes the referral's targets");
   }
   const UnixTime now = clock_.Now();
   RETURN_IF_ERROR(PrepareOrder(&request, now));
@@ -491,8 +511,9 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
     RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
     for (const ReferralTarget& rt : r.targets) request.targets.push_back(rt.target);
     request.categories |= Bit(r.category);
-    SerialOnce serial(tx, now, actor, "order " + request.reference + " issued from referral " +
-                                          std::to_string(r.id));
+    SerialOnce serial(
+        tx, now, actor,
+        "order " + request.reference + " issued from referral " + std::to_string(r.id));
     ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial));
     RETURN_IF_ERROR(tx.UpdateReferral(r.id, ReferralState::kApproved, request.reason, o.id, now));
     return tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral", r.id,
@@ -561,8 +582,8 @@ Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
     if (!o.dynamic) {
-      return Status::FailedPrecondition(OrderLabel(o) +
-                                        " is not dynamic: its targets were fixed when it was issued");
+      return Status::FailedPrecondition(
+          OrderLabel(o) + " is not dynamic: its targets were fixed when it was issued");
     }
     if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
@@ -575,7 +596,7 @@ Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
     }
     added = fresh.size();
     SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));
-    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial).status());
+    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
     return tx.AppendAudit({0, now, std::string(actor), "order.add-targets", "order", o.id,
                            std::string(reason),
                            Detail({{"targets", TargetsJson(targets)}, {"new", added}})});
@@ -626,20 +647,19 @@ Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
     if (to == OrderState::kInForce) target = StateAt(o, now);
     SerialOnce serial(tx, now, actor, std::string(action) + " " + OrderLabel(o));
     if (o.state == OrderState::kInForce && target != OrderState::kInForce) {
-      RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial).status());
+      RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
     } else if (o.state != OrderState::kInForce && target == OrderState::kInForce) {
       ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
-      RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+      RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
     }
     const OrderState before = o.state;
     o.state = target;
     o.state_reason = std::string(reason);
     o.updated_at = now;
     RETURN_IF_ERROR(tx.UpdateOrderState(o.id, o.state, reason, now));
-    return tx.AppendAudit({0, now, std::string(actor), std::string(action), "order", o.id,
-                           std::string(reason),
-                           Detail({{"from", Name(before)}, {"to", Name(o.state)},
-                                   {"serial", serial.serial()}})});
+    return tx.AppendAudit(
+        {0, now, std::string(actor), std::string(action), "order", o.id, std::string(reason),
+         Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})});
   }));
   return o;
 }
@@ -655,21 +675,22 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
     for (Order& o : due) {
       const OrderState next = StateAt(o, now);
       if (next == o.state) continue;
-      if (o.state == OrderState::kInForce) RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial).status());
+      if (o.state == OrderState::kInForce) RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
       if (next == OrderState::kInForce) {
         ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
-        RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial).status());
+        RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
         report.activated.push_back(o.id);
       } else {
         report.expired.push_back(o.id);
       }
-      const std::string reason = next == OrderState::kExpired ? "expired on " + FormatTime(o.expires_at)
-                                                              : "effective from " + FormatTime(o.effective_at);
+      const std::string reason = next == OrderState::kExpired
+                                     ? "expired on " + FormatTime(o.expires_at)
+                                     : "effective from " + FormatTime(o.effective_at);
       RETURN_IF_ERROR(tx.UpdateOrderState(o.id, next, reason, now));
-      RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor),
-                                      next == OrderState::kExpired ? "order.expire" : "order.activate",
-                                      "order", o.id, reason,
-                                      Detail({{"from", Name(o.state)}, {"to", Name(next)}})}));
+      RETURN_IF_ERROR(
+          tx.AppendAudit({0, now, std::string(actor),
+                          next == OrderState::kExpired ? "order.expire" : "order.activate", "order",
+                          o.id, reason, Detail({{"from", Name(o.state)}, {"to", Name(next)}})}));
     }
     report.serial = serial.serial();
     return Status::Ok();
@@ -799,8 +820,13 @@ class ImportBatchImpl final : public ImportBatch {
  public:
   ImportBatchImpl(Transaction& tx, UnixTime now, std::string_view actor, std::string_view source,
                   ImportStats* stats)
-      : tx_(tx), now_(now), actor_(actor), source_(source), stats_(stats),
-        serial_(tx, now, actor, "import from " + std::string(source)) {}
+      : tx_(tx),
+        now_(now),
+        actor_(actor),
+        source_(source),
+        stats_(stats),
+        serial_(tx, now, actor, "import from " + std::string(source)),
+        audit_detail_(Detail({{"via", "import"}, {"source", source}})) {}
 
   Status Add(const OrderRequest& header, std::span<const Target> targets) override {
     OrderRequest r = header;
@@ -811,17 +837,22 @@ class ImportBatchImpl final : public ImportBatch {
     key.append(std::to_string(r.issued_at));
     auto it = orders_.find(key);
     if (it == orders_.end()) {
-      ASSIGN_OR_RETURN(std::optional<Order> existing,
-                       tx_.FindOrderByKey(r.body, r.reference, r.issued_at));
+      // Most orders of an import are new: try to create it, and look it up only when it exists.
+      r.targets.clear();
+      r.reason = "imported from " + source_;
+      Result<Order> created =
+          InsertOrderWithTargets(tx_, r, now_, actor_, 0, serial_, audit_detail_);
       Known k;
-      if (existing) {
+      if (created.ok()) {
+        k = {created->id, created->state, true};
+        ++stats_->orders_created;
+      } else if (created.status().code() == StatusCode::kAlreadyExists) {
+        ASSIGN_OR_RETURN(std::optional<Order> existing,
+                         tx_.FindOrderByKey(r.body, r.reference, r.issued_at));
+        if (!existing) return Status::Internal("order " + r.reference + " exists and does not");
         k = {existing->id, existing->state, false};
       } else {
-        r.targets.clear();
-        r.reason = "imported from " + source_;
-        ASSIGN_OR_RETURN(Order created, InsertOrderWithTargets(tx_, r, now_, actor_, 0, serial_));
-        k = {created.id, created.state, true};
-        ++stats_->orders_created;
+        return created.status();
       }
       it = orders_.emplace(std::move(key), k).first;
     }
@@ -838,8 +869,8 @@ class ImportBatchImpl final : public ImportBatch {
       ++attached;
       if (k.state == OrderState::kInForce) {
         ASSIGN_OR_RETURN(Serial s, serial_.Get());
-        ASSIGN_OR_RETURN(bool added, tx_.AddInForce(tid, k.id, s));
-        stats_->targets_in_force += added ? 1 : 0;
+        RETURN_IF_ERROR(tx_.LogInForce(s, tid, k.id, DeltaOp::kAdd));
+        ++stats_->targets_in_force;
       }
     }
     stats_->targets_attached += attached;
@@ -866,6 +897,7 @@ class ImportBatchImpl final : public ImportBatch {
   std::string source_;
   ImportStats* stats_;
   SerialOnce serial_;
+  const std::string audit_detail_;
   std::unordered_map<std::string, Known> orders_;
 };
 

@@ -61,8 +61,8 @@ struct OrderDetail {
 };
 
 struct CheckResult {
-  Target query;                         // the normalized value that was checked
-  std::vector<InForceEntry> matches;    // the rules that block it (target = the rule)
+  Target query;                       // the normalized value that was checked
+  std::vector<InForceEntry> matches;  // the rules that block it (target = the rule)
   bool blocked() const { return !matches.empty(); }
 };
 
@@ -76,15 +76,15 @@ struct InForceSnapshot {
 struct SweepReport {
   std::vector<Id> activated;  // pending orders that became effective
   std::vector<Id> expired;
-  Serial serial = 0;          // the serial of the change, 0 when the set did not change
+  Serial serial = 0;  // the serial of the change, 0 when the set did not change
 };
 
 struct ImportStats {
   std::size_t orders_created = 0;
-  std::size_t orders_extended = 0;    // existing orders that gained targets
-  std::size_t targets_attached = 0;   // new (order, target) links
-  std::size_t targets_in_force = 0;   // new in-force pairs
-  Serial serial = 0;                  // the serial of the import, 0 when the set did not change
+  std::size_t orders_extended = 0;   // existing orders that gained targets
+  std::size_t targets_attached = 0;  // new (order, target) links
+  std::size_t targets_in_force = 0;  // new in-force pairs
+  Serial serial = 0;                 // the serial of the import, 0 when the set did not change
 };
 
 // Receives an import's orders inside Registry::Import's transaction.

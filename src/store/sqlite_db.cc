@@ -34,7 +34,9 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view context) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::Bind(int pos, std::int64_t v) {
   const int rc = sqlite3_bind_int64(stmt_, pos, v);
@@ -44,8 +46,8 @@ Statement& Statement::Bind(int pos, std::int64_t v) {
 
 Statement& Statement::Bind(int pos, std::string_view v) {
   const int len = Length(v);
-  const int rc = len < 0 ? SQLITE_TOOBIG
-                         : sqlite3_bind_text(stmt_, pos, v.data(), len, SQLITE_TRANSIENT);
+  const int rc =
+      len < 0 ? SQLITE_TOOBIG : sqlite3_bind_text(stmt_, pos, v.data(), len, SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
 }
@@ -79,7 +81,9 @@ void Statement::Reset() {
   bind_error_ = SQLITE_OK;
 }
 
-std::int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::int64_t Statement::Int(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string_view Statement::TextView(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
@@ -88,9 +92,18 @@ std::string_view Statement::TextView(int col) const {
   return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
 }
 
-std::string Statement::Text(int col) const { return std::string(TextView(col)); }
+std::string Statement::Text(int col) const {
+  return std::string(TextView(col));
+}
 
-bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+std::string_view Statement::Sql() const {
+  const char* sql = sqlite3_sql(stmt_);
+  return sql == nullptr ? std::string_view() : std::string_view(sql);
+}
+
+bool Statement::IsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool create) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -133,21 +146,33 @@ Status Database::Exec(std::string_view sql) {
 }
 
 Result<Statement*> Database::Prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
-  if (it != cache_.end()) return it->second.get();
+  if (auto hit = by_address_.find(sql.data()); hit != by_address_.end()) {
+    if (hit->second->Sql() == sql) return hit->second;
+  }
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    by_address_[sql.data()] = it->second.get();
+    return it->second.get();
+  }
   sqlite3_stmt* stmt = nullptr;
   const int len = Length(sql);
-  const int rc = sqlite3_prepare_v3(db_, sql.data(), len, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db_, sql.data(), len, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     return ErrorStatus(db_, rc, "prepare \"" + std::string(sql.substr(0, 120)) + "\"");
   }
   auto owned = std::make_unique<Statement>(db_, stmt);
   Statement* out = owned.get();
   cache_.emplace(std::string(sql), std::move(owned));
+  by_address_[sql.data()] = out;
   return out;
 }
 
-std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
-int Database::Changes() const { return sqlite3_changes(db_); }
+std::int64_t Database::LastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Database::Changes() const {
+  return sqlite3_changes(db_);
+}
 
 }  // namespace interdict::sqlite

@@ -23,7 +23,8 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Binds by 1-based position. Chainable; errors surface at Step().
+  // Binds by 1-based position. Chainable; errors surface at Step(). Text is bound without a
+  // copy: REQUIRES the bytes to stay valid until the statement is reset (StatementScope).
   Statement& Bind(int pos, std::int64_t v);
   Statement& Bind(int pos, std::string_view v);
   Statement& BindNull(int pos);
@@ -39,6 +40,8 @@ class Statement {
   std::string Text(int col) const;
   std::string_view TextView(int col) const;  // valid until the next Step/Reset
   bool IsNull(int col) const;
+  // The SQL text the statement was prepared from.
+  std::string_view Sql() const;
 
  private:
   sqlite3* db_;
@@ -78,8 +81,16 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  // Looked up by string_view so that a cache hit allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache_;
+  // Hot statements are string literals: remember them by address too, so that most calls skip
+  // hashing the SQL text. An entry is trusted only if its text still matches.
+  std::unordered_map<const char*, Statement*> by_address_;
 };
 
 // Maps an SQLite result code to a Status, e.g. a UNIQUE violation to kAlreadyExists.

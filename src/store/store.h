@@ -92,15 +92,15 @@ class Transaction {
   // Allocates the next serial (current + 1) and records who made it and why.
   virtual Result<Serial> NextSerial(UnixTime at, std::string_view actor,
                                     std::string_view summary) = 0;
-  // Adds or removes a (target, order) pair at `serial` and logs the change; false when the pair
-  // was already in (for add) or not in (for remove) the set, in which case nothing is logged.
-  virtual Result<bool> AddInForce(Id target_id, Id order_id, Serial serial) = 0;
-  virtual Result<bool> RemoveInForce(Id target_id, Id order_id, Serial serial) = 0;
+  // Records that a (target, order) pair entered or left the in-force set at `serial`. The set
+  // itself is the targets of in-force orders; the caller logs exactly the pairs that its change
+  // of an order's targets or state moved in or out.
+  virtual Status LogInForce(Serial serial, Id target_id, Id order_id, DeltaOp op) = 0;
   // Pairs currently in force: for one target, for one order, or all (optionally of one kind).
   virtual Result<std::vector<InForceEntry>> InForceForTarget(Id target_id) = 0;
   virtual Result<std::vector<InForceEntry>> InForceForOrder(Id order_id) = 0;
   virtual Result<std::vector<InForceEntry>> ListInForce(std::optional<TargetKind> kind) = 0;
-  // Every (target, order) attachment, in force or not; `since` is 0 for pairs not in force.
+  // Every (target, order) attachment, in force or not.
   virtual Result<std::vector<InForceEntry>> ListAttached(std::optional<TargetKind> kind) = 0;
   // In-force pairs of one kind whose value lies in [lo, hi) (byte order): prefix scans.
   virtual Result<std::vector<InForceEntry>> InForceInRange(TargetKind kind, std::string_view lo,
@@ -129,7 +129,8 @@ class Store {
 
 struct SqliteOptions {
   int busy_timeout_ms = 5000;
-  bool create = true;  // create the file (and its folder) when missing
+  bool create = true;          // create the file (and its folder) when missing
+  int cache_kib = 256 * 1024;  // page cache limit; memory is only taken as pages are used
 };
 
 // Opens (and migrates to the current schema) the SQLite registry at `path`.

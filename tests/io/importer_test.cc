@@ -57,7 +57,8 @@ class ImporterTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(registry_a_, store_a_, "a.db"); }
 
-  void Open(std::unique_ptr<Registry>& reg, std::unique_ptr<Store>& store, const std::string& name) {
+  void Open(std::unique_ptr<Registry>& reg, std::unique_ptr<Store>& store,
+            const std::string& name) {
     Result<std::unique_ptr<Store>> s = OpenSqliteStore(dir_.File(name));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store = std::move(s).value();

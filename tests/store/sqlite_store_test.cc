@@ -1,6 +1,5 @@
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/store.h"
 #include "testing/temp_dir.h"
@@ -47,17 +46,21 @@ class SqliteStoreTest : public ::testing::Test {
 };
 
 TEST_F(SqliteStoreTest, ReopeningMigratesOnceAndKeepsData) {
-  ASSERT_TRUE(store_->Transact([](Transaction& tx) {
-    return tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Transact([](Transaction& tx) {
+                    return tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status();
+                  })
+                  .ok());
   store_.reset();
   Result<std::unique_ptr<Store>> again = OpenSqliteStore(dir_.File("registry.db"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
-  ASSERT_TRUE((*again)->Read([](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(auto orgs, tx.ListOrganizations());
-    EXPECT_EQ(orgs.size(), 1u);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE((*again)
+                  ->Read([](Transaction& tx) -> Status {
+                    ASSIGN_OR_RETURN(auto orgs, tx.ListOrganizations());
+                    EXPECT_EQ(orgs.size(), 1u);
+                    return Status::Ok();
+                  })
+                  .ok());
 }
 
 TEST_F(SqliteStoreTest, NotADatabaseIsAClearError) {
@@ -78,67 +81,84 @@ TEST_F(SqliteStoreTest, AnErrorRollsBackEverythingTheTransactionWrote) {
     return Status::IOError("disk on fire");
   });
   EXPECT_EQ(st.code(), StatusCode::kIOError);
-  ASSERT_TRUE(store_->Read([](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(RegistryCounts c, tx.Counts());
-    EXPECT_EQ(c.organizations, 0);
-    EXPECT_EQ(c.orders, 0);
-    ASSIGN_OR_RETURN(Serial s, tx.CurrentSerial());
-    EXPECT_EQ(s, 0);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([](Transaction& tx) -> Status {
+                    ASSIGN_OR_RETURN(RegistryCounts c, tx.Counts());
+                    EXPECT_EQ(c.organizations, 0);
+                    EXPECT_EQ(c.orders, 0);
+                    ASSIGN_OR_RETURN(Serial s, tx.CurrentSerial());
+                    EXPECT_EQ(s, 0);
+                    return Status::Ok();
+                  })
+                  .ok());
 }
 
 TEST_F(SqliteStoreTest, UniqueKeysAreAlreadyExists) {
-  ASSERT_TRUE(store_->Transact([&](Transaction& tx) {
-    return tx.InsertOrder(SampleOrder("R1")).status();
-  }).ok());
-  Status dup = store_->Transact([&](Transaction& tx) {
-    return tx.InsertOrder(SampleOrder("R1")).status();
-  });
+  ASSERT_TRUE(
+      store_->Transact([&](Transaction& tx) { return tx.InsertOrder(SampleOrder("R1")).status(); })
+          .ok());
+  Status dup =
+      store_->Transact([&](Transaction& tx) { return tx.InsertOrder(SampleOrder("R1")).status(); });
   EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
   EXPECT_NE(dup.message().find("R1"), std::string::npos);
 }
 
 TEST_F(SqliteStoreTest, TargetsAreSharedByKindAndValue) {
-  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(Id a, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
-    ASSIGN_OR_RETURN(Id b, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
-    ASSIGN_OR_RETURN(Id c, tx.UpsertTarget({TargetKind::kDomainTree, "example.com"}));
-    EXPECT_EQ(a, b);
-    EXPECT_NE(a, c);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(
+      store_
+          ->Transact([&](Transaction& tx) -> Status {
+            ASSIGN_OR_RETURN(Id a, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
+            ASSIGN_OR_RETURN(Id b, tx.UpsertTarget({TargetKind::kDomain, "example.com"}));
+            ASSIGN_OR_RETURN(Id c, tx.UpsertTarget({TargetKind::kDomainTree, "example.com"}));
+            EXPECT_EQ(a, b);
+            EXPECT_NE(a, c);
+            return Status::Ok();
+          })
+          .ok());
 }
 
-TEST_F(SqliteStoreTest, InForceChangesAreLoggedBySerial) {
-  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(Id order, tx.InsertOrder(SampleOrder("R1")));
-    ASSIGN_OR_RETURN(Id t, tx.UpsertTarget({TargetKind::kIp, "192.0.2.1"}));
-    ASSIGN_OR_RETURN(Serial s1, tx.NextSerial(1, "t", "add"));
-    EXPECT_EQ(s1, 1);
-    ASSIGN_OR_RETURN(bool added, tx.AddInForce(t, order, s1));
-    EXPECT_TRUE(added);
-    ASSIGN_OR_RETURN(bool again, tx.AddInForce(t, order, s1));
-    EXPECT_FALSE(again);  // already in: nothing logged
-    ASSIGN_OR_RETURN(Serial s2, tx.NextSerial(2, "t", "remove"));
-    ASSIGN_OR_RETURN(bool removed, tx.RemoveInForce(t, order, s2));
-    EXPECT_TRUE(removed);
-    ASSIGN_OR_RETURN(auto d1, tx.SerialDelta(1));
-    ASSIGN_OR_RETURN(auto d2, tx.SerialDelta(2));
-    EXPECT_EQ(d1.size(), 1u);
-    EXPECT_EQ(d2.size(), 1u);
-    EXPECT_EQ(d1[0].op, DeltaOp::kAdd);
-    EXPECT_EQ(d2[0].op, DeltaOp::kRemove);
-    EXPECT_EQ(d2[0].target.value, "192.0.2.1");
-    return Status::Ok();
-  }).ok());
+TEST_F(SqliteStoreTest, TheInForceSetIsTheTargetsOfInForceOrdersAndItsChangesAreLogged) {
+  ASSERT_TRUE(store_
+                  ->Transact([&](Transaction& tx) -> Status {
+                    ASSIGN_OR_RETURN(Id order, tx.InsertOrder(SampleOrder("R1")));
+                    ASSIGN_OR_RETURN(Id t, tx.UpsertTarget({TargetKind::kIp, "192.0.2.1"}));
+                    ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(order, t, 1, 0));
+                    EXPECT_TRUE(attached);
+                    ASSIGN_OR_RETURN(bool again, tx.AttachTarget(order, t, 1, 0));
+                    EXPECT_FALSE(again);
+                    ASSIGN_OR_RETURN(Serial s1, tx.NextSerial(1, "t", "add"));
+                    EXPECT_EQ(s1, 1);
+                    RETURN_IF_ERROR(tx.LogInForce(s1, t, order, DeltaOp::kAdd));
+                    ASSIGN_OR_RETURN(auto in_force, tx.InForceForTarget(t));
+                    EXPECT_EQ(in_force.size(), 1u);
+                    RETURN_IF_ERROR(tx.UpdateOrderState(order, OrderState::kLifted, "done", 2));
+                    ASSIGN_OR_RETURN(auto after_lift, tx.InForceForTarget(t));
+                    EXPECT_TRUE(after_lift.empty());
+                    ASSIGN_OR_RETURN(auto attached_rows, tx.ListAttached(std::nullopt));
+                    EXPECT_EQ(attached_rows.size(), 1u);
+                    EXPECT_FALSE(attached_rows[0].in_force);
+                    ASSIGN_OR_RETURN(Serial s2, tx.NextSerial(2, "t", "remove"));
+                    RETURN_IF_ERROR(tx.LogInForce(s2, t, order, DeltaOp::kRemove));
+                    ASSIGN_OR_RETURN(auto d1, tx.SerialDelta(1));
+                    ASSIGN_OR_RETURN(auto d2, tx.SerialDelta(2));
+                    EXPECT_EQ(d1.size(), 1u);
+                    EXPECT_EQ(d2.size(), 1u);
+                    EXPECT_EQ(d1[0].op, DeltaOp::kAdd);
+                    EXPECT_EQ(d2[0].op, DeltaOp::kRemove);
+                    EXPECT_EQ(d2[0].target.value, "192.0.2.1");
+                    return Status::Ok();
+                  })
+                  .ok());
 }
 
 TEST_F(SqliteStoreTest, AppendOnlyTablesRefuseChangesFromAnyone) {
-  ASSERT_TRUE(store_->Transact([&](Transaction& tx) -> Status {
-    RETURN_IF_ERROR(tx.AppendAudit({0, 1, "alice", "test", "registry", 0, "", "{}"}));
-    return tx.NextSerial(1, "alice", "s").status();
-  }).ok());
+  ASSERT_TRUE(
+      store_
+          ->Transact([&](Transaction& tx) -> Status {
+            RETURN_IF_ERROR(tx.AppendAudit({0, 1, "alice", "test", "registry", 0, "", "{}"}));
+            return tx.NextSerial(1, "alice", "s").status();
+          })
+          .ok());
   std::string err;
   EXPECT_NE(RawExec("UPDATE audit SET actor = 'mallory'", &err), SQLITE_OK);
   EXPECT_NE(err.find("append-only"), std::string::npos) << err;

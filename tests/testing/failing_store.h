@@ -71,13 +71,9 @@ class FailingTransaction final : public Transaction {
     RETURN_IF_ERROR(Tick());
     return in_.NextSerial(at, a, s);
   }
-  Result<bool> AddInForce(Id t, Id o, Serial s) override {
+  Status LogInForce(Serial s, Id t, Id o, DeltaOp op) override {
     RETURN_IF_ERROR(Tick());
-    return in_.AddInForce(t, o, s);
-  }
-  Result<bool> RemoveInForce(Id t, Id o, Serial s) override {
-    RETURN_IF_ERROR(Tick());
-    return in_.RemoveInForce(t, o, s);
+    return in_.LogInForce(s, t, o, op);
   }
   Result<std::vector<InForceEntry>> InForceForTarget(Id t) override {
     return in_.InForceForTarget(t);

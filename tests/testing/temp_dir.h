@@ -9,7 +9,8 @@ namespace interdict::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "interdict-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "interdict-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }
