@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# End-to-end scenarios for the `interdict` command line, on a fresh registry in a temp folder.
+#   cli_test.sh INTERDICT_BINARY TESTDATA_DIR
+source "$(dirname "$0")/lib.sh"
+bin=$1
+data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export INTERDICT_DB=$tmp/registry.db INTERDICT_ACTOR=clerk
+run() { "$bin" "$@"; }
+
+echo "== organizations"
+expect_exit 0 -- run init
+expect_exit 0 -- run org add --kind authority --name INDECOPI
+expect_exit 0 -- run org add --kind rightsholder --name IFPI
+expect_exit 0 -- run org add --kind isp --name "ISP One"
+expect_exit 2 -- run org add --kind rightsholder --name IFPI
+expect_contains "duplicate organization" "$err" 'organization "IFPI" already exists'
+expect_exit 2 -- run org add --kind pirate --name X
+expect_contains "unknown kind" "$err" "expected one of authority, rightsholder"
+expect_exit 0 -- run --json org list
+expect_eq "organization count" "$(json 'len(d)')" 3
+
+echo "== an order, and what it blocks"
+expect_exit 0 -- run order create --body "Tribunale di Milano" --kind court-ruling --ref "RG 1/2026" \
+  --expires 2099-01-01 --scope isp,vpn --category torrent --target "*.Pirate-Bay.example." \
+  --target "url:https://links.example/dl/*" --target 203.0.113.7 --target cidr:198.51.100.0/24 \
+  --target play:com.pirate.app
+order1=$out
+expect_eq "order create prints an id" "$order1" 1
+expect_exit 0 -- run check pirate-bay.example
+expect_exit 0 -- run check WWW.PIRATE-BAY.EXAMPLE.
+expect_contains "check names the order" "$out" "RG 1/2026"
+expect_exit 1 -- run check notpirate-bay.example
+expect_exit 0 -- run check https://links.example/dl/movie.torrent
+expect_exit 1 -- run check https://links.example/about
+expect_exit 0 -- run check 198.51.100.77
+expect_exit 1 -- run check 198.51.101.1
+expect_exit 0 -- run check play:com.pirate.app
+expect_exit 2 -- run check "a..b"
+expect_contains "bad value" "$err" "label 2 is empty"
+expect_exit 0 -- run --json targets list --in-force
+expect_eq "in-force targets" "$(json 'len(d)')" 5
+expect_eq "json fields" "$(json 'sorted(d[0].keys())')" \
+  "['body', 'in_force', 'kind', 'order_id', 'order_reference', 'value']"
+expect_eq "canonical tree" "$(json '[e["value"] for e in d if e["kind"]=="domain-tree"][0]')" "pirate-bay.example"
+expect_exit 0 -- run --json targets list --in-force --kind cidr
+expect_eq "kind filter" "$(json '[(e["value"], e["order_reference"]) for e in d]')" "[('198.51.100.0/24', 'RG 1/2026')]"
+expect_exit 2 -- run order create --body B --ref R2 --category torrent --target x.example
+expect_contains "expiry is mandatory" "$err" "--expires"
+expect_exit 2 -- run order create --body B --ref R2 --expires 2020-01-01 --category torrent --target x.example
+expect_contains "expiry in the past" "$err" "expiry"
+expect_exit 2 -- run order create --body B --ref R2 --expires 2099-01-01 --category torrent --target cidr:10.0.0.1/8
+expect_contains "host bits" "$err" "10.0.0.0/8"
+
+echo "== dynamic orders take mirrors; fixed ones do not"
+expect_exit 2 -- run order add-target "$order1" --target mirror.example
+expect_contains "not dynamic" "$err" "not dynamic"
+expect_exit 0 -- run order create --body AGCOM --kind administrative-decision --ref "45/26/CSP" \
+  --expires 2099-01-01 --category live-sports --dynamic --target calcio-live.example
+order2=$out
+serial_before=$(run serial)
+expect_exit 0 -- run order add-target "45/26/CSP" --target calcio-live2.example --reason mirror
+expect_eq "serial after a mirror" "$(run serial)" $((serial_before + 1))
+expect_exit 0 -- run check calcio-live2.example
+
+echo "== referrals: evidence, duplicates, withdrawal, review"
+printf 'captured page\n' >"$tmp/capture.html"
+sha=$(sha256sum "$tmp/capture.html" | cut -d' ' -f1)
+expect_exit 0 -- run --json refer --org IFPI --category stream-ripping --target ytmp3.example \
+  --target calcio-live.example \
+  --evidence "url=https://ytmp3.example/,observed=2026-11-20T10:00:00Z,capture=$tmp/capture.html,note=converter, with commas"
+ref1=$(json 'd[0]["id"]')
+expect_eq "evidence hash of the capture" "$(json 'd[0]["evidence"][0]["sha256"]')" "$sha"
+expect_eq "note keeps commas" "$(json 'd[0]["evidence"][0]["note"]')" "converter, with commas"
+expect_contains "duplicate flagged" "$(json 'd[0]["targets"][1].get("duplicate_of","")')" "in force under order $order2"
+expect_exit 2 -- run refer --org "ISP One" --category torrent --target x.example
+expect_contains "only rightsholders" "$err" "only rightsholders"
+cat >"$tmp/referrals.json" <<JSON
+{"referrals": [
+  {"org": "IFPI", "category": "stream-ripping", "targets": ["ytmp3.example", "rip2.example"],
+   "evidence": [{"url": "https://rip2.example/", "observed": "2026-11-21", "sha256": "$sha"}]},
+  {"org": "IFPI", "category": "cyberlocker", "targets": ["locker.example"]}]}
+JSON
+expect_exit 0 -- run --json refer --file "$tmp/referrals.json"
+expect_eq "two referrals from the file" "$(json 'len(d)')" 2
+ref2=$(json 'd[0]["id"]')
+ref3=$(json 'd[1]["id"]')
+expect_contains "already referred" "$(json 'd[0]["targets"][0].get("duplicate_of","")')" "referral $ref1"
+sed 's/"cyberlocker"/"warez"/' "$tmp/referrals.json" >"$tmp/bad-referrals.json"
+expect_exit 2 -- run refer --file "$tmp/bad-referrals.json"
+expect_contains "bad referral named" "$err" "referrals[1]: field \"category\""
+expect_exit 0 -- run refer withdraw "$ref3" --reason "sent by mistake"
+expect_exit 0 -- run --json review list
+expect_eq "open referrals" "$(json 'sorted(r["id"] for r in d)')" "[$ref1, $ref2]"
+expect_exit 0 -- run review approve "$ref1" --body INDECOPI --kind precautionary-measure \
+  --ref "DDA-7/2026" --expires 2099-06-01 --scope isp,search
+expect_exit 0 -- run check ytmp3.example
+expect_exit 0 -- run --json refer show "$ref1"
+expect_eq "approved" "$(json 'd["state"]')" approved
+expect_exit 2 -- run review reject "$ref2"
+expect_exit 0 -- run review reject "$ref2" --reason "rip2.example is a shared host"
+expect_exit 1 -- run check rip2.example
+expect_exit 2 -- run review approve "$ref2" --order "$order2"
+expect_contains "decided once" "$err" "rejected"
+
+echo "== lifting, suspension, expiry"
+serial_before=$(run serial)
+expect_exit 0 -- run order suspend "$order1" --reason "appeal filed"
+expect_exit 1 -- run check pirate-bay.example
+expect_exit 0 -- run order resume "$order1" --reason "appeal dismissed"
+expect_exit 0 -- run check pirate-bay.example
+expect_exit 0 -- run order lift "$order1" --reason "court lifted the order"
+expect_exit 1 -- run check pirate-bay.example
+expect_eq "three serials" "$(run serial)" $((serial_before + 3))
+expect_exit 0 -- run --json serial --delta $((serial_before + 3))
+expect_eq "lift delta removes five" "$(json 'sorted(set(c["op"] for c in d["changes"])), len(d["changes"])')" "(['remove'], 5)"
+expect_exit 0 -- run --json order show "$order1"
+expect_eq "lifted with reason" "$(json 'd["state"], d["state_reason"]')" "('lifted', 'court lifted the order')"
+expect_exit 0 -- run --json audit --entity order --id "$order1"
+expect_eq "audit trail" "$(json '[(a["action"], a["actor"]) for a in d]')" \
+  "[('order.create', 'clerk'), ('order.suspend', 'clerk'), ('order.resume', 'clerk'), ('order.lift', 'clerk')]"
+# Time passes: in 2100 every order has expired.
+expect_exit 1 -- env INTERDICT_NOW=2100-01-01T00:00:00Z "$bin" check calcio-live.example
+expect_exit 0 -- run --json order show "$order2"
+expect_eq "expired by the sweep" "$(json 'd["state"]')" expired
+
+echo "== import: the 2014 register"
+db2=$tmp/register.db
+zi=$data/registers/zi-2014-dump.csv
+# Expected decisions, counted independently: distinct (body, number, date) after trimming.
+want_orders=$(tail -n +2 "$zi" | LC_ALL=C awk -F';' 'NF==6 { for (i=4;i<=6;i++) gsub(/^ +| +$/, "", $i); print $4 ";" $5 ";" $6 }' | sort -u | wc -l)
+expect_exit 0 -- run --db "$db2" --json import --format zi-csv "$zi"
+expect_eq "records" "$(json 'd["records"]')" 2150
+expect_eq "rejected" "$(json 'd["records_rejected"]')" 0
+expect_eq "orders" "$(json 'd["orders_created"]')" "$want_orders"
+expect_exit 0 -- run --db "$db2" check http://0chan.hk/h/res/214.html
+expect_exit 0 -- run --db "$db2" check легально.com
+expect_exit 0 -- run --db "$db2" --json targets list --in-force
+echo "$out" | python3 -c 'import json,sys; print("\n".join(sorted(set(e["kind"]+" "+e["value"]+" "+e["order_reference"] for e in json.load(sys.stdin)))))' >"$tmp/before.txt"
+
+echo "== export and import back: z-i and JSON"
+for fmt in zi-csv json; do
+  expect_exit 0 -- run --db "$db2" export --format "$fmt" -o "$tmp/export.$fmt"
+  expect_contains "export summary" "$err" "at serial"
+  rm -f "$tmp/back.db"*
+  expect_exit 0 -- run --db "$tmp/back.db" import --format "$fmt" --strict "$tmp/export.$fmt"
+  expect_exit 0 -- run --db "$tmp/back.db" --json targets list --in-force
+  echo "$out" | python3 -c 'import json,sys; print("\n".join(sorted(set(e["kind"]+" "+e["value"]+" "+e["order_reference"] for e in json.load(sys.stdin)))))' >"$tmp/after.txt"
+  checks=$((checks + 1))
+  cmp -s "$tmp/before.txt" "$tmp/after.txt" || fail "$fmt round trip differs: $(diff "$tmp/before.txt" "$tmp/after.txt" | head -5)"
+done
+expect_exit 0 -- run --db "$db2" export --format csv
+expect_eq "csv header" "$(head -1 <<<"$out")" "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,categories"
+
+echo "== bad input: reported with file and line; strict imports nothing"
+{ head -3 "$zi"; printf '1.2.3.4;;http://bad host/;Court;X-1;2014-01-01\n'; printf 'a;b;c\n'; } >"$tmp/bad.csv"
+rm -f "$tmp/bad.db"*
+expect_exit 2 -- run --db "$tmp/bad.db" import --format zi-csv --strict "$tmp/bad.csv"
+expect_contains "line 4 named" "$err" "bad.csv:4: field 'urls'"
+expect_contains "line 5 named" "$err" "bad.csv:5: expected 6 fields"
+expect_exit 0 -- run --db "$tmp/bad.db" --json summary
+expect_eq "strict imported nothing" "$(json 'd["orders"], d["serial"]')" "(0, 0)"
+expect_exit 1 -- run --db "$tmp/bad.db" import --format zi-csv "$tmp/bad.csv"
+expect_eq "rejects file keeps the lines" "$(cat "$tmp/bad.csv.rejects")" $'1.2.3.4;;http://bad host/;Court;X-1;2014-01-01\na;b;c'
+expect_exit 0 -- run --db "$tmp/bad.db" --json summary
+expect_eq "lenient imported the rest" "$(json 'd["orders"]')" 2
+expect_exit 2 -- run --db "$tmp/bad.db" import --format dump-xml "$tmp/bad.csv"
+expect_contains "not XML" "$err" "bad.csv"
+expect_exit 2 -- run --db "$tmp/bad.db" import --format yaml "$tmp/bad.csv"
+
+finish
