@@ -344,7 +344,8 @@ void AddOrder(CLI::App& app, Context& ctx) {
   auto add_id = std::make_shared<std::string>();
   auto add_targets = std::make_shared<std::vector<std::string>>();
   auto add_reason = std::make_shared<std::string>();
-  add->add_option("order", *add_id, "order id or reference")->required();
+  add->add_option("order", *add_id, "order id or reference (a number is tried as an id first)")
+      ->required();
   add->add_option("--target", *add_targets, "targets to add")->required();
   add->add_option("--reason", *add_reason, "e.g. the mirror it chases");
   SetAction(add, [&ctx, add_id, add_targets, add_reason]() -> Result<int> {
@@ -374,7 +375,8 @@ void AddOrder(CLI::App& app, Context& ctx) {
     CLI::App* cmd = order->add_subcommand(change.name, change.help);
     auto id = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
-    cmd->add_option("order", *id, "order id or reference")->required();
+    cmd->add_option("order", *id, "order id or reference (a number is tried as an id first)")
+        ->required();
     cmd->add_option("--reason", *reason, "why (required)")->required();
     SetAction(cmd, [&ctx, id, reason, fn = change.fn]() -> Result<int> {
       ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
@@ -391,7 +393,8 @@ void AddOrder(CLI::App& app, Context& ctx) {
 
   CLI::App* show = order->add_subcommand("show", "an order with its targets");
   auto show_id = std::make_shared<std::string>();
-  show->add_option("order", *show_id, "order id or reference")->required();
+  show->add_option("order", *show_id, "order id or reference (a number is tried as an id first)")
+      ->required();
   SetAction(show, [&ctx, show_id]() -> Result<int> {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     ASSIGN_OR_RETURN(Order found, reg->FindOrder(*show_id));

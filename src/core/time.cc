@@ -22,6 +22,8 @@ bool ReadDigits(std::string_view text, std::size_t pos, std::size_t count, int* 
   return true;
 }
 
+constexpr UnixTime kLastTime = 253402300799;  // 9999-12-31T23:59:59Z
+
 std::string Quoted(std::string_view text) {
   std::string out = "\"";
   out.append(text.substr(0, 64));
@@ -41,6 +43,7 @@ Result<UnixTime> DateAt(std::string_view text) {
   const year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                            std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return Status::InvalidArgument("date " + Quoted(text) + " does not exist");
+  if (y < 1970) return Status::InvalidArgument("date " + Quoted(text) + " is before 1970");
   return static_cast<UnixTime>(sys_days{ymd}.time_since_epoch().count()) * 86400;
 }
 
@@ -111,7 +114,11 @@ Result<UnixTime> ParseTime(std::string_view text) {
   if (pos != text.size()) {
     return Status::InvalidArgument("time " + Quoted(text) + ": unexpected text after the time");
   }
-  return day + hh * 3600 + mm * 60 + ss - offset;
+  const UnixTime t = day + hh * 3600 + mm * 60 + ss - offset;
+  if (t < 0 || t > kLastTime) {
+    return Status::InvalidArgument("time " + Quoted(text) + " is outside 1970 to 9999");
+  }
+  return t;
 }
 
 std::string FormatTime(UnixTime t) {

@@ -38,7 +38,8 @@ class FakeClock final : public Clock {
 };
 
 // Reads `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]`, the space-separated
-// variant, and z-i's `YYYY-MM-DD HH:MM:SS +0000`. Errors say which part is wrong.
+// variant, and z-i's `YYYY-MM-DD HH:MM:SS +0000`, for instants from 1970 to 9999 (what
+// FormatTime writes back). Errors say which part is wrong.
 Result<UnixTime> ParseTime(std::string_view text);
 
 // Reads only `YYYY-MM-DD` (a calendar date, midnight UTC).

@@ -37,6 +37,8 @@ TEST(TimeTest, RejectsWithAReason) {
       {"2014-04-22T10:00:00Q", "unexpected text"},
       {"2014-04-22T10:00+3", "zone offset"},
       {"", "YYYY-MM-DD"},
+      {"1969-12-31", "before 1970"},
+      {"1970-01-01T00:30+01:00", "outside 1970 to 9999"},
   };
   for (const auto& [text, why] : cases) {
     Result<UnixTime> t = ParseTime(text);
