@@ -829,14 +829,14 @@ class ImportBatchImpl final : public ImportBatch {
         audit_detail_(Detail({{"via", "import"}, {"source", source}})) {}
 
   Status Add(const OrderRequest& header, std::span<const Target> targets) override {
-    OrderRequest r = header;
-    RETURN_IF_ERROR(PrepareOrder(&r, now_));
-    std::string key = r.body;
-    key.push_back('\x1f');
-    key.append(r.reference).push_back('\x1f');
-    key.append(std::to_string(r.issued_at));
-    auto it = orders_.find(key);
+    // Records of one order come in runs; its key finds it without touching the store.
+    key_.assign(header.body).push_back('\x1f');
+    key_.append(header.reference).push_back('\x1f');
+    key_.append(std::to_string(header.issued_at != 0 ? header.issued_at : now_));
+    auto it = orders_.find(key_);
     if (it == orders_.end()) {
+      OrderRequest r = header;
+      RETURN_IF_ERROR(PrepareOrder(&r, now_));
       // Most orders of an import are new: try to create it, and look it up only when it exists.
       r.targets.clear();
       r.reason = "imported from " + source_;
@@ -854,11 +854,11 @@ class ImportBatchImpl final : public ImportBatch {
       } else {
         return created.status();
       }
-      it = orders_.emplace(std::move(key), k).first;
+      it = orders_.emplace(key_, k).first;
     }
     Known& k = it->second;
     if (k.state == OrderState::kLifted) {
-      return Status::FailedPrecondition("order " + r.reference + " of " + r.body +
+      return Status::FailedPrecondition("order " + header.reference + " of " + header.body +
                                         " was lifted in this registry; not re-imported");
     }
     std::size_t attached = 0;
@@ -898,6 +898,7 @@ class ImportBatchImpl final : public ImportBatch {
   ImportStats* stats_;
   SerialOnce serial_;
   const std::string audit_detail_;
+  std::string key_;  // scratch for Add
   std::unordered_map<std::string, Known> orders_;
 };
 

@@ -126,6 +126,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool c
     return s;
   }
   sqlite3_extended_result_codes(raw, 1);
+  // More lookaside memory: small allocations of statement execution (cursors, records) come
+  // from it instead of malloc.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 1200, 1000);
   return std::unique_ptr<Database>(new Database(raw));
 }
 
