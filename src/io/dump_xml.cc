@@ -3,13 +3,10 @@
 // The text reader keeps only the current branch of the tree, so memory stays constant whatever
 // the dump size. The parser never touches the network and neither loads a DTD nor substitutes
 // entities; libxml2's messages go to a handler that keeps them for our Status instead of stderr.
-#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlversion.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/byte_source.h"
 #include "io/register_reader.h"
 
 namespace interdict {
@@ -99,71 +97,21 @@ void InitLibxml() {
   std::call_once(once, [] { xmlInitParser(); });
 }
 
-// Where the bytes come from: a file descriptor or a string in memory.
-class Source {
- public:
-  virtual ~Source() = default;
-  // Reads up to n bytes into dst; 0 means end of input, -1 an error (see error()).
-  virtual int Read(char* dst, int n) = 0;
-  virtual std::uint64_t total() const = 0;
-  std::uint64_t consumed() const { return consumed_; }
-  const Status& error() const { return error_; }
-
- protected:
-  std::uint64_t consumed_ = 0;
-  Status error_;
-};
-
-class StringSource final : public Source {
- public:
-  explicit StringSource(std::string data) : data_(std::move(data)) {}
-  int Read(char* dst, int n) override {
-    if (n <= 0) return 0;
-    const std::size_t k = std::min(static_cast<std::size_t>(n), data_.size() - pos_);
-    if (k > 0) std::memcpy(dst, data_.data() + pos_, k);
-    pos_ += k;
-    consumed_ += k;
-    return static_cast<int>(k);
-  }
-  std::uint64_t total() const override { return data_.size(); }
-
- private:
-  std::string data_;
-  std::size_t pos_ = 0;
-};
-
-class FileSource final : public Source {
- public:
-  // Takes ownership of fd.
-  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~FileSource() override { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
-  int Read(char* dst, int n) override {
-    if (n <= 0) return 0;
-    for (;;) {
-      const ssize_t r = ::read(fd_, dst, static_cast<std::size_t>(n));
-      if (r >= 0) {
-        consumed_ += static_cast<std::uint64_t>(r);
-        return static_cast<int>(r);
-      }
-      if (errno == EINTR) continue;
-      error_ = Status::IOError("cannot read " + path_ + ": " + std::strerror(errno));
-      return -1;
-    }
-  }
-  std::uint64_t total() const override { return total_; }
-  void set_total(std::uint64_t total) { total_ = total; }
-
- private:
-  int fd_;
-  std::string path_;
-  std::uint64_t total_ = 0;
+// libxml2's input: the source, and the error that made a read fail (libxml2 only sees -1).
+struct XmlInput {
+  std::unique_ptr<ByteSource> source;
+  Status error;
 };
 
 int ReadCallback(void* context, char* buffer, int len) {
-  return static_cast<Source*>(context)->Read(buffer, len);
+  auto* input = static_cast<XmlInput*>(context);
+  if (len <= 0) return 0;
+  Result<std::size_t> got = input->source->Read(buffer, static_cast<std::size_t>(len));
+  if (!got.ok()) {
+    input->error = got.status();
+    return -1;
+  }
+  return static_cast<int>(*got);
 }
 
 int CloseCallback(void* /*context*/) {
@@ -236,15 +184,15 @@ ValueKind KindOf(std::string_view element) {
 
 class DumpXmlReader final : public RegisterReader {
  public:
-  DumpXmlReader(std::unique_ptr<Source> source, std::string name)
-      : source_(std::move(source)), name_(std::move(name)) {}
+  DumpXmlReader(std::unique_ptr<ByteSource> source, std::string name)
+      : input_{std::move(source), Status::Ok()}, name_(std::move(name)) {}
 
   // Creates the libxml2 reader; separate from the constructor so that it can fail.
   Status Init();
 
   Result<bool> Next(RegisterRecord* record) override;
-  std::uint64_t bytes_read() const override { return source_->consumed(); }
-  std::uint64_t bytes_total() const override { return source_->total(); }
+  std::uint64_t bytes_read() const override { return input_.source->consumed(); }
+  std::uint64_t bytes_total() const override { return input_.source->total(); }
 
  private:
   // The input-level error after xmlTextReaderRead failed.
@@ -262,9 +210,9 @@ class DumpXmlReader final : public RegisterReader {
     if (record->error.empty()) record->error = std::move(error);
   }
 
-  // Declaration order matters: reader_ reads from source_ and reports to sink_, so it is
+  // Declaration order matters: reader_ reads from input_ and reports to sink_, so it is
   // destroyed first.
-  std::unique_ptr<Source> source_;
+  XmlInput input_;
   std::string name_;
   ErrorSink sink_;
   TextReaderPtr reader_;
@@ -286,10 +234,10 @@ class DumpXmlReader final : public RegisterReader {
 Status DumpXmlReader::Init() {
   InitLibxml();
   ScopedErrorHandlers handlers(&sink_);
-  reader_.reset(xmlReaderForIO(ReadCallback, CloseCallback, source_.get(), name_.c_str(), nullptr,
-                               kParseOptions));
+  reader_.reset(
+      xmlReaderForIO(ReadCallback, CloseCallback, &input_, name_.c_str(), nullptr, kParseOptions));
   if (reader_ == nullptr) {
-    if (!source_->error().ok()) return source_->error();
+    if (!input_.error.ok()) return input_.error;
     return Status::Internal(name_ + ": cannot create an XML reader");
   }
   xmlTextReaderSetStructuredErrorHandler(reader_.get(), StructuredErrorHandler, &sink_);
@@ -297,8 +245,8 @@ Status DumpXmlReader::Init() {
 }
 
 Status DumpXmlReader::ParseFailure() {
-  if (!source_->error().ok()) return source_->error();
-  if (source_->consumed() == 0)
+  if (!input_.error.ok()) return input_.error;
+  if (input_.source->consumed() == 0)
     return Status::Corruption(name_ + ": XML error: the input is empty");
   const bool fatal = !sink_.first_fatal.empty();
   const std::string& msg = fatal ? sink_.first_fatal : sink_.first_error;
@@ -481,7 +429,7 @@ Result<bool> DumpXmlReader::Next(RegisterRecord* record) {
   }
 }
 
-Result<std::unique_ptr<RegisterReader>> MakeReader(std::unique_ptr<Source> source,
+Result<std::unique_ptr<RegisterReader>> MakeReader(std::unique_ptr<ByteSource> source,
                                                    std::string name) {
   auto reader = std::make_unique<DumpXmlReader>(std::move(source), std::move(name));
   RETURN_IF_ERROR(reader->Init());
@@ -492,22 +440,12 @@ Result<std::unique_ptr<RegisterReader>> MakeReader(std::unique_ptr<Source> sourc
 }  // namespace
 
 Result<std::unique_ptr<RegisterReader>> OpenDumpXml(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
-  auto source = std::make_unique<FileSource>(fd, path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return Status::IOError("cannot stat " + path + ": " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::IOError("cannot read " + path + ": is a directory");
-  // Only a regular file has a size known in advance; pipes and devices report 0.
-  if (S_ISREG(st.st_mode)) source->set_total(static_cast<std::uint64_t>(st.st_size));
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, OpenFileSource(path));
   return MakeReader(std::move(source), path);
 }
 
 Result<std::unique_ptr<RegisterReader>> DumpXmlFromString(std::string data, std::string name) {
-  return MakeReader(std::make_unique<StringSource>(std::move(data)), std::move(name));
+  return MakeReader(MakeStringSource(std::move(data)), std::move(name));
 }
 
 }  // namespace interdict

@@ -4,9 +4,6 @@
 // so memory stays constant whatever the file size. Lines are split on raw bytes first (`;`, `|`,
 // space and `\r` are ASCII, and cp1251 is ASCII-compatible), and only the values that hold bytes
 // >= 0x80 go through the cp1251 table.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/byte_source.h"
 #include "io/register_reader.h"
 
 namespace interdict {
@@ -170,59 +168,9 @@ std::string HexByte(unsigned char c) {
   return s;
 }
 
-// Where the bytes come from: a file descriptor or a string in memory.
-class Source {
- public:
-  virtual ~Source() = default;
-  // Reads up to n bytes into dst; 0 means end of input.
-  virtual Result<std::size_t> Read(char* dst, std::size_t n) = 0;
-  virtual std::uint64_t total() const = 0;
-};
-
-class StringSource final : public Source {
- public:
-  explicit StringSource(std::string data) : data_(std::move(data)) {}
-  Result<std::size_t> Read(char* dst, std::size_t n) override {
-    const std::size_t k = std::min(n, data_.size() - pos_);
-    if (k > 0) std::memcpy(dst, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-  std::uint64_t total() const override { return data_.size(); }
-
- private:
-  std::string data_;
-  std::size_t pos_ = 0;
-};
-
-class FileSource final : public Source {
- public:
-  // Takes ownership of fd.
-  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~FileSource() override { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
-  Result<std::size_t> Read(char* dst, std::size_t n) override {
-    for (;;) {
-      const ssize_t r = ::read(fd_, dst, n);
-      if (r >= 0) return static_cast<std::size_t>(r);
-      if (errno == EINTR) continue;
-      return Status::IOError("cannot read " + path_ + ": " + std::strerror(errno));
-    }
-  }
-  std::uint64_t total() const override { return total_; }
-  void set_total(std::uint64_t total) { total_ = total; }
-
- private:
-  int fd_;
-  std::string path_;
-  std::uint64_t total_ = 0;
-};
-
 class ZiCsvReader final : public RegisterReader {
  public:
-  ZiCsvReader(std::unique_ptr<Source> source, std::string name)
+  ZiCsvReader(std::unique_ptr<ByteSource> source, std::string name)
       : source_(std::move(source)), name_(std::move(name)) {
     // Small inputs get a buffer of their size; anything that can hold a full chunk gets the
     // full capacity. Refill() grows the buffer when an input turns out larger than announced.
@@ -248,7 +196,7 @@ class ZiCsvReader final : public RegisterReader {
                     std::string* out, RegisterRecord* record) const;
   void StartRecord(RegisterRecord* record, std::uint64_t line) const;
 
-  std::unique_ptr<Source> source_;
+  std::unique_ptr<ByteSource> source_;
   std::string name_;
   std::vector<char> buf_;
   std::size_t begin_ = 0;  // first unconsumed byte in buf_
@@ -490,24 +438,13 @@ Result<bool> ZiCsvReader::Next(RegisterRecord* record) {
 }  // namespace
 
 Result<std::unique_ptr<RegisterReader>> OpenZiCsv(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
-  auto source = std::make_unique<FileSource>(fd, path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return Status::IOError("cannot stat " + path + ": " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::IOError("cannot read " + path + ": is a directory");
-  // Only a regular file has a size known in advance; pipes and devices report 0.
-  if (S_ISREG(st.st_mode)) source->set_total(static_cast<std::uint64_t>(st.st_size));
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, OpenFileSource(path));
   std::unique_ptr<RegisterReader> reader = std::make_unique<ZiCsvReader>(std::move(source), path);
   return reader;
 }
 
 std::unique_ptr<RegisterReader> ZiCsvFromString(std::string data, std::string name) {
-  return std::make_unique<ZiCsvReader>(std::make_unique<StringSource>(std::move(data)),
-                                       std::move(name));
+  return std::make_unique<ZiCsvReader>(MakeStringSource(std::move(data)), std::move(name));
 }
 
 }  // namespace interdict

@@ -16,6 +16,18 @@ std::string Detail(const json::object& o) {
   return json::serialize(o);
 }
 
+// Runs one read on a consistent view of the store and returns its value.
+template <typename F>
+auto ReadOne(Store& store, F read) -> decltype(read(std::declval<Transaction&>())) {
+  using R = decltype(read(std::declval<Transaction&>()));
+  std::optional<R> out;
+  RETURN_IF_ERROR(store.Read([&](Transaction& tx) -> Status {
+    out.emplace(read(tx));
+    return out->status();
+  }));
+  return *std::move(out);
+}
+
 json::array TargetsJson(std::span<const Target> targets) {
   json::array a;
   a.reserve(targets.size());
@@ -348,12 +360,7 @@ Result<Organization> Registry::AddOrganization(std::string_view actor, OrgKind k
 }
 
 Result<std::vector<Organization>> Registry::ListOrganizations() {
-  std::vector<Organization> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListOrganizations());
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListOrganizations(); });
 }
 
 Result<Referral> Registry::Refer(std::string_view actor, const ReferralRequest& request) {
@@ -541,21 +548,11 @@ Result<Referral> Registry::Reject(std::string_view actor, Id referral_id, std::s
 }
 
 Result<Referral> Registry::GetReferral(Id referral_id) {
-  Referral r;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
-    return Status::Ok();
-  }));
-  return r;
+  return ReadOne(store_, [&](Transaction& tx) { return LoadReferral(tx, referral_id); });
 }
 
 Result<std::vector<Referral>> Registry::ListReferrals(std::span<const ReferralState> states) {
-  std::vector<Referral> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListReferrals(states));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListReferrals(states); });
 }
 
 Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& request) {
@@ -742,21 +739,11 @@ Result<Order> Registry::FindOrder(std::string_view id_or_reference) {
 }
 
 Result<std::vector<Order>> Registry::ListOrders(const OrderFilter& filter) {
-  std::vector<Order> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListOrders(filter));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListOrders(filter); });
 }
 
 Result<std::vector<InForceEntry>> Registry::InForce(std::optional<TargetKind> kind) {
-  std::vector<InForceEntry> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListInForce(kind));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListInForce(kind); });
 }
 
 Result<InForceSnapshot> Registry::Snapshot() {
@@ -779,12 +766,7 @@ Result<InForceSnapshot> Registry::Snapshot() {
 }
 
 Result<std::vector<InForceEntry>> Registry::AllTargets(std::optional<TargetKind> kind) {
-  std::vector<InForceEntry> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListAttached(kind));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListAttached(kind); });
 }
 
 Result<CheckResult> Registry::Check(const Target& query) {
@@ -925,48 +907,23 @@ Result<ImportStats> Registry::Import(std::string_view actor, std::string_view so
 }
 
 Result<Serial> Registry::CurrentSerial() {
-  Serial s = 0;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(s, tx.CurrentSerial());
-    return Status::Ok();
-  }));
-  return s;
+  return ReadOne(store_, [](Transaction& tx) { return tx.CurrentSerial(); });
 }
 
 Result<std::vector<SerialInfo>> Registry::ListSerials(Serial after, std::size_t limit) {
-  std::vector<SerialInfo> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListSerials(after, limit));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListSerials(after, limit); });
 }
 
 Result<std::vector<DeltaEntry>> Registry::SerialDelta(Serial serial) {
-  std::vector<DeltaEntry> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.SerialDelta(serial));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.SerialDelta(serial); });
 }
 
 Result<std::vector<AuditEntry>> Registry::Audit(const AuditFilter& filter) {
-  std::vector<AuditEntry> out;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, tx.ListAudit(filter));
-    return Status::Ok();
-  }));
-  return out;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListAudit(filter); });
 }
 
 Result<RegistryCounts> Registry::Counts() {
-  RegistryCounts c;
-  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(c, tx.Counts());
-    return Status::Ok();
-  }));
-  return c;
+  return ReadOne(store_, [&](Transaction& tx) { return tx.Counts(); });
 }
 
 }  // namespace interdict
