@@ -14,6 +14,8 @@ int g_exit_code = kExitOk;
 
 Result<Registry*> Context::Open(bool sweep) {
   if (!registry_) {
+    // Read once at start-up, before any thread exists.
+    // NOLINTNEXTLINE(concurrency-mt-unsafe)
     if (const char* now = std::getenv("INTERDICT_NOW"); now != nullptr && *now != '\0') {
       Result<UnixTime> t = ParseTime(now);
       if (!t.ok()) return t.status().Prefixed("$INTERDICT_NOW");

@@ -180,7 +180,7 @@ void AddRefer(CLI::App& app, Context& ctx) {
                     "url=...,observed=TIME,sha256=HEX|capture=FILE[,note=TEXT] (repeatable)");
   refer->add_option("--file", o->file, "submit the referrals in a JSON file, all or none");
   SetAction(refer, [&ctx, o, refer]() -> Result<int> {
-    if (refer->get_subcommands().size() > 0) return ExitCode();  // a sub-subcommand ran
+    if (!refer->get_subcommands().empty()) return ExitCode();  // a sub-subcommand ran
     std::vector<ReferralRequest> requests;
     if (!o->file.empty()) {
       if (!o->org.empty() || !o->targets.empty()) {

@@ -9,6 +9,8 @@
 
 namespace {
 
+// The environment is read once at start-up, before any thread exists.
+// NOLINTBEGIN(concurrency-mt-unsafe)
 std::string DefaultActor() {
   if (const char* a = std::getenv("INTERDICT_ACTOR"); a != nullptr && *a != '\0') return a;
   if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') return u;
@@ -19,10 +21,9 @@ std::string DefaultDb() {
   if (const char* d = std::getenv("INTERDICT_DB"); d != nullptr && *d != '\0') return d;
   return "./var/interdict.db";
 }
+// NOLINTEND(concurrency-mt-unsafe)
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   using namespace interdict::cli;
   CLI::App app{"interdict: registry of court-ordered and administrative blocking orders"};
   app.set_version_flag("--version", "interdict 0.1.0");
@@ -58,4 +59,18 @@ int main(int argc, char** argv) {
     return kExitError;
   }
   return ExitCode();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing may escape main: setting up the parser allocates, and allocation can throw.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "interdict: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "interdict: unknown error\n";
+  }
+  return interdict::cli::kExitError;
 }

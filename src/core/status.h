@@ -110,6 +110,8 @@ class [[nodiscard]] Result {
 #define INTERDICT_CONCAT_INNER_(a, b) a##b
 #define INTERDICT_CONCAT_(a, b) INTERDICT_CONCAT_INNER_(a, b)
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and `tmp` a name.
+
 // Evaluates a Status expression and returns it from the enclosing function when it is an error.
 #define RETURN_IF_ERROR(expr) \
   RETURN_IF_ERROR_IMPL_(INTERDICT_CONCAT_(interdict_status_, __COUNTER__), expr)
@@ -128,3 +130,5 @@ class [[nodiscard]] Result {
 // with a comma in it needs an alias or `auto`.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(INTERDICT_CONCAT_(interdict_result_, __COUNTER__), lhs, expr)
+
+// NOLINTEND(bugprone-macro-parentheses)

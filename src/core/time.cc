@@ -109,12 +109,12 @@ Result<UnixTime> ParseTime(std::string_view text) {
       return Status::InvalidArgument("time " + Quoted(text) + ": bad zone offset");
     }
     pos += 2;
-    offset = sign * (oh * 3600 + om * 60);
+    offset = std::int64_t{sign} * (std::int64_t{oh} * 3600 + std::int64_t{om} * 60);
   }
   if (pos != text.size()) {
     return Status::InvalidArgument("time " + Quoted(text) + ": unexpected text after the time");
   }
-  const UnixTime t = day + hh * 3600 + mm * 60 + ss - offset;
+  const UnixTime t = day + std::int64_t{hh} * 3600 + std::int64_t{mm} * 60 + ss - offset;
   if (t < 0 || t > kLastTime) {
     return Status::InvalidArgument("time " + Quoted(text) + " is outside 1970 to 9999");
   }
@@ -127,10 +127,11 @@ std::string FormatTime(UnixTime t) {
   const year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{secs - day};
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
+  (void)std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
+                      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                      static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+                      static_cast<long>(hms.minutes().count()),
+                      static_cast<long long>(hms.seconds().count()));
   return buf;
 }
 

@@ -7,9 +7,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace interdict {
 namespace {
+
+// strerror without its shared buffer.
+std::string ErrnoText(int err) {
+  return std::error_code(err, std::generic_category()).message();
+}
 
 class StringSource final : public ByteSource {
  public:
@@ -45,7 +51,7 @@ class FileSource final : public ByteSource {
       const ssize_t r = ::read(fd_, dst, n);
       if (r >= 0) return static_cast<std::size_t>(r);
       if (errno == EINTR) continue;
-      return Status::IOError("cannot read " + path_ + ": " + std::strerror(errno));
+      return Status::IOError("cannot read " + path_ + ": " + ErrnoText(errno));
     }
   }
 
@@ -65,12 +71,12 @@ Result<std::size_t> ByteSource::Read(char* dst, std::size_t n) {
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + ErrnoText(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return Status::IOError("cannot stat " + path + ": " + std::strerror(err));
+    return Status::IOError("cannot stat " + path + ": " + ErrnoText(err));
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "io/byte_source.h"
 #include "io/register_reader.h"
 
@@ -65,17 +66,6 @@ std::string_view TrimXmlSpace(std::string_view s) {
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-bool LooksLikeDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  constexpr std::size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9};
-  for (const std::size_t i : kDigits) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int month = (s[5] - '0') * 10 + (s[6] - '0');
-  const int day = (s[8] - '0') * 10 + (s[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 // At most max bytes of the UTF-8 string s, cut at a character boundary.
@@ -301,7 +291,7 @@ void DumpXmlReader::ReadDecision(RegisterRecord* record) {
       SetError(record, std::string("<decision> attribute '") + a.name + "' is empty");
     }
   }
-  if (!record->date.empty() && !LooksLikeDate(record->date)) {
+  if (!record->date.empty() && !ParseDate(record->date).ok()) {
     SetError(record, "<decision> attribute 'date' is not YYYY-MM-DD: '" +
                          Utf8Prefix(record->date, 32) + "'");
   }

@@ -31,6 +31,8 @@ class Cp1251Encoder {
   }
   Cp1251Encoder(const Cp1251Encoder&) = delete;
   Cp1251Encoder& operator=(const Cp1251Encoder&) = delete;
+  // iconv_open reports failure as (iconv_t)-1.
+  // NOLINTNEXTLINE(performance-no-int-to-ptr)
   bool ok() const { return cd_ != reinterpret_cast<iconv_t>(-1); }
 
   Result<std::string> Encode(std::string_view utf8) {

@@ -10,7 +10,7 @@
 namespace interdict {
 namespace {
 
-constexpr std::int64_t kDefaultValiditySeconds = 365 * 86400;
+constexpr std::int64_t kDefaultValiditySeconds = std::int64_t{365} * 86400;
 
 // Collects rejects and writes them to the rejects file at the end.
 class Rejects {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "io/byte_source.h"
 #include "io/register_reader.h"
 
@@ -132,18 +133,6 @@ std::string_view Trim(std::string_view s) {
   while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
   return s.substr(b, e - b);
-}
-
-// Looks like YYYY-MM-DD with month 01-12 and day 01-31.
-bool LooksLikeDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  constexpr std::size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9};
-  for (const std::size_t i : kDigits) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int month = (s[5] - '0') * 10 + (s[6] - '0');
-  const int day = (s[8] - '0') * 10 + (s[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 // At most max bytes of the UTF-8 string s, cut at a character boundary.
@@ -330,7 +319,7 @@ bool ZiCsvReader::ParseLine(std::string_view line, RegisterRecord* record) {
     record->error = "field body: empty";
   } else if (record->number.empty()) {
     record->error = "field number: empty";
-  } else if (!LooksLikeDate(record->date)) {
+  } else if (!ParseDate(record->date).ok()) {
     record->error = record->date.empty()
                         ? "field date: empty"
                         : "field date: not YYYY-MM-DD: '" + Utf8Prefix(record->date, 32) + "'";

@@ -774,7 +774,7 @@ Result<CheckResult> Registry::Check(const Target& query) {
   RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
     switch (query.kind) {
       case TargetKind::kDomain:
-      case TargetKind::kDomainTree: return MatchHost(tx, query.value, &result.matches);
+      case TargetKind::kDomainTree:
       case TargetKind::kIp: return MatchHost(tx, query.value, &result.matches);
       case TargetKind::kUrl: {
         if (!query.value.empty() && query.value.back() == '*') {

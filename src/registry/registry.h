@@ -29,7 +29,8 @@
 namespace interdict {
 
 struct RegistryOptions {
-  std::int64_t revoke_window_seconds = 30 * 60;  // a referral can be withdrawn this long
+  std::int64_t revoke_window_seconds =
+      std::int64_t{30} * 60;  // a referral can be withdrawn this long
 };
 
 // What an order is issued with. issued_at and effective_at default to "now" when 0.

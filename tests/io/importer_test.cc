@@ -8,6 +8,7 @@
 
 #include "io/exporter.h"
 #include "testing/temp_dir.h"
+#include "testing/text.h"
 
 namespace interdict {
 namespace {
@@ -26,27 +27,6 @@ std::string ReadAll(const std::string& path) {
 void WriteAll(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   out << data;
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(' ');
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(' ') - b + 1);
 }
 
 bool LooksLikeIpv4(const std::string& s) {
@@ -102,21 +82,21 @@ class ImporterTest : public ::testing::Test {
 // split on ';' and '|', trim spaces, no normalization. Bodies stay cp1251 bytes, which does not
 // change which triples are distinct.
 TEST_F(ImporterTest, RealZiDumpImportsWithIndependentlyCountedOrdersAndAddresses) {
-  const std::vector<std::string> lines = Split(ReadAll(kZi), '\n');
+  const std::vector<std::string> lines = testing::SplitOn(ReadAll(kZi), '\n');
   std::set<std::string> decisions;
   std::set<std::string> ips;
   std::size_t records = 0;
   for (std::size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     ++records;
-    const std::vector<std::string> f = Split(lines[i], ';');
+    const std::vector<std::string> f = testing::SplitOn(lines[i], ';');
     ASSERT_EQ(f.size(), 6u) << "line " << i + 1;
     decisions.insert(f[3] + ";" + f[4] + ";" + f[5]);
-    for (const std::string& ip : Split(f[0], '|')) {
-      if (!Trim(ip).empty()) ips.insert(Trim(ip));
+    for (const std::string& ip : testing::SplitOn(f[0], '|')) {
+      if (!testing::Strip(ip).empty()) ips.insert(testing::Strip(ip));
     }
-    for (const std::string& d : Split(f[1], '|')) {
-      if (LooksLikeIpv4(Trim(d))) ips.insert(Trim(d));  // a site with no name
+    for (const std::string& d : testing::SplitOn(f[1], '|')) {
+      if (LooksLikeIpv4(testing::Strip(d))) ips.insert(testing::Strip(d));  // a site with no name
     }
   }
   ASSERT_EQ(records, 2150u);  // 2151 lines minus the "Updated:" line

@@ -16,9 +16,13 @@
 #include "core/status.h"
 #include "gtest/gtest.h"
 #include "io/register_reader.h"
+#include "testing/text.h"
 
 namespace interdict {
 namespace {
+
+using testing::SplitOn;
+using testing::Strip;
 
 bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -101,28 +105,6 @@ bool IconvCp1251(std::string_view in, std::string* out) {
   if (r == static_cast<std::size_t>(-1)) return false;
   out->resize(out->size() - dst_left);
   return true;
-}
-
-std::vector<std::string> SplitOn(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (const char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-std::string Strip(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
 }
 
 std::string Cp1251(std::string_view utf8) {
