@@ -144,7 +144,7 @@ Result<int> RunExport(Context& ctx, const std::string& format, const std::string
 void AddTransferCommands(CLI::App& app, Context& ctx) {
   CLI::App* import = app.add_subcommand("import", "bulk import from a register file");
   auto a = std::make_shared<ImportArgs>();
-  import->add_option("--format", a->format, "zi-csv, dump-xml or json")->required();
+  import->add_option("--format", a->format, "zi-csv, dump-xml, json or csv")->required();
   import->add_option("file", a->file, "the file to import")->required()->check(CLI::ExistingFile);
   import->add_flag("--strict", a->strict, "import nothing if any record is bad");
   import->add_option("--rejects", a->rejects, "where rejected records go (default FILE.rejects)");

@@ -88,6 +88,24 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
   return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd, path, total));
 }
 
+Result<std::string> ReadFileToString(const std::string& path, std::uint64_t limit) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, OpenFileSource(path));
+  if (source->total() > limit) {
+    return Status::InvalidArgument(path + " is larger than " + std::to_string(limit) + " bytes");
+  }
+  std::string out;
+  out.reserve(source->total());
+  char buf[1 << 16];
+  for (;;) {
+    ASSIGN_OR_RETURN(const std::size_t n, source->Read(buf, sizeof buf));
+    if (n == 0) return out;
+    if (out.size() + n > limit) {
+      return Status::InvalidArgument(path + " is larger than " + std::to_string(limit) + " bytes");
+    }
+    out.append(buf, n);
+  }
+}
+
 std::unique_ptr<ByteSource> MakeStringSource(std::string data) {
   return std::make_unique<StringSource>(std::move(data));
 }

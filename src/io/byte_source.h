@@ -34,4 +34,8 @@ class ByteSource {
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 std::unique_ptr<ByteSource> MakeStringSource(std::string data);
 
+// Reads a whole file (at most `limit` bytes; a larger file is an error naming it).
+Result<std::string> ReadFileToString(const std::string& path,
+                                     std::uint64_t limit = std::uint64_t{4} << 30);
+
 }  // namespace interdict

@@ -5,22 +5,11 @@
 #include <memory>
 #include <unordered_map>
 
+#include "io/csv_format.h"
 #include "io/json_format.h"
 
 namespace interdict {
 namespace {
-
-// RFC 4180 field: quoted when it holds a comma, quote or line break.
-std::string CsvField(std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 // UTF-8 to cp1251 with glibc's iconv; a character cp1251 lacks is an error, not a '?'.
 class Cp1251Encoder {
@@ -59,23 +48,6 @@ class Cp1251Encoder {
  private:
   iconv_t cd_;
 };
-
-Status WriteCsv(const InForceSnapshot& snap, std::ostream& out, ExportReport* report) {
-  std::unordered_map<Id, const Order*> orders;
-  for (const Order& o : snap.orders) orders[o.id] = &o;
-  out << "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,"
-         "categories\n";
-  for (const InForceEntry& e : snap.entries) {
-    const Order& o = *orders.at(e.order_id);
-    out << TargetKindName(e.target.kind) << ',' << CsvField(e.target.value) << ',' << o.id << ','
-        << CsvField(o.body) << ',' << Name(o.kind) << ',' << CsvField(o.reference) << ','
-        << FormatTime(o.issued_at) << ',' << FormatTime(o.effective_at) << ','
-        << FormatTime(o.expires_at) << ',' << CsvField(FormatScopes(o.scope)) << ','
-        << CsvField(FormatCategories(o.categories)) << '\n';
-    ++report->targets;
-  }
-  return Status::Ok();
-}
 
 // One line per (target, order): z-i has one column per kind and no expiry.
 Status WriteZiCsv(const InForceSnapshot& snap, UnixTime now, std::ostream& out,
@@ -147,7 +119,10 @@ Result<ExportReport> ExportInForce(Registry& registry, ExportFormat format, std:
   report.orders = snap.orders.size();
   const UnixTime now = registry.clock().Now();
   switch (format) {
-    case ExportFormat::kCsv: RETURN_IF_ERROR(WriteCsv(snap, out, &report)); break;
+    case ExportFormat::kCsv: {
+      ASSIGN_OR_RETURN(report.targets, WriteCsvOrders(snap, out));
+      break;
+    }
     case ExportFormat::kJson:
       RETURN_IF_ERROR(WriteJsonOrders(snap, now, out));
       report.targets = snap.entries.size();

@@ -1,5 +1,5 @@
-// Export of the in-force set: CSV for spreadsheets, interdict JSON (which ImportFile reads back
-// with every order field), and z-i dump.csv (which ImportFile reads back as the same (target,
+// Export of the in-force set: interdict CSV (spreadsheets) and JSON, which ImportFile reads back
+// with every order field, and z-i dump.csv (which ImportFile reads back as the same (target,
 // order) pairs; z-i has no expiry, scope or kind, so those take the importer's defaults).
 //
 // Thread-safety: reentrant.

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/byte_source.h"
+#include "io/csv_format.h"
 #include "io/json_format.h"
 #include "io/register_reader.h"
 
@@ -141,11 +143,17 @@ Status ImportRegister(ImportBatch& batch, RegisterReader& reader, const ImportOp
   return Status::Ok();
 }
 
-Status ImportJson(ImportBatch& batch, const ImportOptions& opt, ImportReport* report,
-                  Rejects* rejects) {
-  ASSIGN_OR_RETURN(std::vector<JsonOrder> orders, ReadJsonOrders(opt.path));
+Status ImportRecords(ImportBatch& batch, const ImportOptions& opt, ImportReport* report,
+                     Rejects* rejects) {
+  std::vector<OrderRecord> orders;
+  if (opt.format == ImportFormat::kJson) {
+    ASSIGN_OR_RETURN(orders, ReadJsonOrders(opt.path));
+  } else {
+    ASSIGN_OR_RETURN(std::string text, ReadFileToString(opt.path));
+    ASSIGN_OR_RETURN(orders, ParseCsvOrders(text, opt.path));
+  }
   std::size_t done = 0;
-  for (JsonOrder& o : orders) {
+  for (OrderRecord& o : orders) {
     ++report->records;
     Status st = o.error.empty() ? Status::Ok() : Status::InvalidArgument(o.error);
     if (st.ok() && !(opt.strict && rejects->size() > 0)) st = batch.Add(o.header, o.header.targets);
@@ -166,8 +174,9 @@ Result<ImportFormat> ParseImportFormat(std::string_view name) {
   if (name == "zi-csv") return ImportFormat::kZiCsv;
   if (name == "dump-xml") return ImportFormat::kDumpXml;
   if (name == "json") return ImportFormat::kJson;
+  if (name == "csv") return ImportFormat::kCsv;
   return Status::InvalidArgument("unknown import format \"" + std::string(name) +
-                                 "\"; expected zi-csv, dump-xml or json");
+                                 "\"; expected zi-csv, dump-xml, json or csv");
 }
 
 Result<ImportReport> ImportFile(Registry& registry, std::string_view actor,
@@ -184,7 +193,7 @@ Result<ImportReport> ImportFile(Registry& registry, std::string_view actor,
   Result<ImportStats> stats = registry.Import(actor, options.path, [&](ImportBatch& batch) {
     RETURN_IF_ERROR(reader
                         ? ImportRegister(batch, *reader, options, default_expiry, &report, &rejects)
-                        : ImportJson(batch, options, &report, &rejects));
+                        : ImportRecords(batch, options, &report, &rejects));
     if (options.strict && rejects.size() > 0) {
       return Status::FailedPrecondition(std::to_string(rejects.size()) + " of " +
                                         std::to_string(report.records) +

@@ -1,5 +1,5 @@
 // Bulk import into the registry from a file: the Russian register's formats (z-i dump.csv,
-// RKN dump.xml) and interdict's own JSON export.
+// RKN dump.xml) and interdict's own exports (JSON, CSV).
 //
 // Every record is checked and normalized first; a bad record is reported with its location and
 // reason ("dump.csv:17: field urls: ...") and, unless strict, skipped while the good ones are
@@ -20,8 +20,9 @@
 
 namespace interdict {
 
-enum class ImportFormat : std::uint8_t { kZiCsv, kDumpXml, kJson };
-Result<ImportFormat> ParseImportFormat(std::string_view name);  // "zi-csv", "dump-xml", "json"
+enum class ImportFormat : std::uint8_t { kZiCsv, kDumpXml, kJson, kCsv };
+// "zi-csv", "dump-xml", "json", "csv"
+Result<ImportFormat> ParseImportFormat(std::string_view name);
 
 struct ImportOptions {
   ImportFormat format = ImportFormat::kZiCsv;

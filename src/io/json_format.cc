@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/digest.h"
+#include "io/byte_source.h"
 
 namespace interdict {
 namespace {
@@ -147,21 +148,6 @@ Result<json::value> ParseDocument(std::string_view text, const std::string& name
   return parser.release();
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0 || static_cast<std::uint64_t>(size) > kMaxFileBytes) {
-    return Status::InvalidArgument(path + ": not a readable file of at most 4 GiB");
-  }
-  in.seekg(0);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), size);
-  if (!in) return Status::IOError("cannot read " + path);
-  return text;
-}
-
 Status ReadEvidence(const json::value& v, const std::string& base_dir, Evidence* e) {
   if (!v.is_object()) return Status::InvalidArgument("is not an object");
   const json::object& o = v.get_object();
@@ -254,11 +240,11 @@ Result<std::vector<ReferralRequest>> ParseJsonReferrals(std::string_view text,
 }
 
 Result<std::vector<ReferralRequest>> ReadJsonReferrals(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   return ParseJsonReferrals(text, path, std::filesystem::path(path).parent_path().string());
 }
 
-Result<std::vector<JsonOrder>> ParseJsonOrders(std::string_view text, const std::string& name) {
+Result<std::vector<OrderRecord>> ParseJsonOrders(std::string_view text, const std::string& name) {
   ASSIGN_OR_RETURN(const json::value doc, ParseDocument(text, name));
   if (!doc.is_object()) return Status::InvalidArgument(name + ": the top level is not an object");
   const json::object& top = doc.get_object();
@@ -275,11 +261,11 @@ Result<std::vector<JsonOrder>> ParseJsonOrders(std::string_view text, const std:
   if (orders == nullptr || !orders->is_array()) {
     return Status::InvalidArgument(name + ": field \"orders\" is missing or not an array");
   }
-  std::vector<JsonOrder> out;
+  std::vector<OrderRecord> out;
   out.reserve(orders->get_array().size());
   std::size_t i = 0;
   for (const json::value& v : orders->get_array()) {
-    JsonOrder jo;
+    OrderRecord jo;
     jo.location = name + ": orders[" + std::to_string(i++) + "]";
     Status st = ReadOrder(v, &jo.header);
     if (!st.ok()) jo.error = st.message();
@@ -288,8 +274,8 @@ Result<std::vector<JsonOrder>> ParseJsonOrders(std::string_view text, const std:
   return out;
 }
 
-Result<std::vector<JsonOrder>> ReadJsonOrders(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+Result<std::vector<OrderRecord>> ReadJsonOrders(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   return ParseJsonOrders(text, path);
 }
 

@@ -16,20 +16,15 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/order_record.h"
 #include "registry/registry.h"
 
 namespace interdict {
 
-struct JsonOrder {
-  std::string location;  // "<file>: orders[3]"
-  OrderRequest header;   // with targets
-  std::string error;     // non-empty: this order is malformed (field and reason)
-};
-
 // Reads a whole file. A file that is not JSON or not this format is an error with its line and
 // column; a malformed order comes back with `error` set so the caller can report and go on.
-Result<std::vector<JsonOrder>> ReadJsonOrders(const std::string& path);
-Result<std::vector<JsonOrder>> ParseJsonOrders(std::string_view text, const std::string& name);
+Result<std::vector<OrderRecord>> ReadJsonOrders(const std::string& path);
+Result<std::vector<OrderRecord>> ParseJsonOrders(std::string_view text, const std::string& name);
 
 // Reads referrals for `interdict refer --file`:
 //   {"referrals": [{"org": "IFPI", "category": "stream-ripping", "targets": ["ytmp3.example"],

@@ -140,7 +140,7 @@ expect_exit 0 -- run --db "$db2" --json targets list --in-force
 echo "$out" | python3 -c 'import json,sys; print("\n".join(sorted(set(e["kind"]+" "+e["value"]+" "+e["order_reference"] for e in json.load(sys.stdin)))))' >"$tmp/before.txt"
 
 echo "== export and import back: z-i and JSON"
-for fmt in zi-csv json; do
+for fmt in zi-csv json csv; do
   expect_exit 0 -- run --db "$db2" export --format "$fmt" -o "$tmp/export.$fmt"
   expect_contains "export summary" "$err" "at serial"
   rm -f "$tmp/back.db"*
@@ -151,7 +151,7 @@ for fmt in zi-csv json; do
   cmp -s "$tmp/before.txt" "$tmp/after.txt" || fail "$fmt round trip differs: $(diff "$tmp/before.txt" "$tmp/after.txt" | head -5)"
 done
 expect_exit 0 -- run --db "$db2" export --format csv
-expect_eq "csv header" "$(head -1 <<<"$out")" "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,categories"
+expect_eq "csv header" "$(head -1 <<<"$out")" "kind,value,order_id,body,order_kind,reference,issued,effective,expires,scope,categories,dynamic"
 
 echo "== bad input: reported with file and line; strict imports nothing"
 { head -3 "$zi"; printf '1.2.3.4;;http://bad host/;Court;X-1;2014-01-01\n'; printf 'a;b;c\n'; } >"$tmp/bad.csv"

@@ -238,6 +238,71 @@ TEST_F(ImporterTest, JsonExportImportsBackWithEveryOrderField) {
   EXPECT_TRUE(back->dynamic);
 }
 
+TEST_F(ImporterTest, CsvExportImportsBackWithEveryOrderField) {
+  OrderRequest o;
+  o.body = "Juzgado, \"Mercantil\" 8";  // a comma and quotes: the CSV must quote them
+  o.kind = OrderKind::kCourtRuling;
+  o.reference = "MC 1/2026";
+  o.issued_at = kNow - 86400;
+  o.effective_at = kNow - 60;
+  o.expires_at = kNow + 86400 * 60;
+  o.scope = Bit(Scope::kSearch) | Bit(Scope::kIsp);
+  o.categories = Bit(Category::kLiveSports);
+  o.dynamic = true;
+  o.targets = {*ParseTarget("url:https://streams.example/a,b?x=1"), *ParseTarget("*.s.example"),
+               *ParseTarget("apple:id42")};
+  ASSERT_TRUE(registry_a_->CreateOrder("t", o).ok());
+  Import(*registry_a_, ImportFormat::kZiCsv, kZi);
+  std::ostringstream out;
+  Result<ExportReport> e = ExportInForce(*registry_a_, ExportFormat::kCsv, out);
+  ASSERT_TRUE(e.ok());
+  const std::string path = dir_.File("export.csv");
+  WriteAll(path, out.str());
+
+  std::unique_ptr<Store> store_b;
+  std::unique_ptr<Registry> registry_b;
+  Open(registry_b, store_b, "b.db");
+  const ImportReport r = Import(*registry_b, ImportFormat::kCsv, path, /*strict=*/true);
+  ASSERT_TRUE(r.imported) << (r.errors.empty() ? "" : r.errors[0]);
+  EXPECT_EQ(r.records, e->targets);
+  EXPECT_EQ(Pairs(*registry_b), Pairs(*registry_a_));
+  Result<Order> back = registry_b->FindOrder("MC 1/2026");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->body, o.body);
+  EXPECT_EQ(back->effective_at, o.effective_at);
+  EXPECT_EQ(back->expires_at, o.expires_at);
+  EXPECT_EQ(back->scope, o.scope);
+  EXPECT_EQ(back->categories, o.categories);
+  EXPECT_TRUE(back->dynamic);
+}
+
+TEST_F(ImporterTest, CsvErrorsNameTheLineAndColumn) {
+  const std::string path = dir_.File("bad.csv");
+  WriteAll(path,
+           "kind,value,body,order_kind,reference,issued,expires\n"
+           "domain,ok.example,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+           "domain,\"bad\nline\",Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+           "cidr,10.0.0.1/8,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+           "domain,x.example,Court,court-ruling,R1,2026-01-01,\n");
+  const ImportReport r = Import(*registry_a_, ImportFormat::kCsv, path, /*strict=*/true);
+  EXPECT_FALSE(r.imported);
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_NE(r.errors[0].find("bad.csv:3: column value"), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[1].find("bad.csv:5: column value"), std::string::npos) << r.errors[1];
+  EXPECT_NE(r.errors[1].find("host bits"), std::string::npos) << r.errors[1];
+  EXPECT_NE(r.errors[2].find("bad.csv:6: column expires is empty"), std::string::npos)
+      << r.errors[2];
+  WriteAll(path, "kind,value\ndomain,x.example\n");
+  ImportOptions opt;
+  opt.format = ImportFormat::kCsv;
+  opt.path = path;
+  Result<ImportReport> no_header = ImportFile(*registry_a_, "t", opt);
+  ASSERT_FALSE(no_header.ok());
+  EXPECT_NE(no_header.status().message().find("bad.csv:1: the header has no column \"body\""),
+            std::string::npos)
+      << no_header.status().message();
+}
+
 TEST_F(ImporterTest, JsonErrorsNameTheOrderAndField) {
   const std::string path = dir_.File("bad.json");
   WriteAll(path,
