@@ -16,8 +16,7 @@
 
 namespace interdict::cli {
 
-// Exit codes: 0 success (check: blocked), 1 check: not blocked / import: some records rejected,
-// 2 error.
+// Exit codes: 0 success (check: blocked), 1 check: not blocked, 2 error.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitNo = 1;
 inline constexpr int kExitError = 2;

@@ -128,9 +128,9 @@ class Store {
 };
 
 struct SqliteOptions {
-  int busy_timeout_ms = 5000;
-  bool create = true;          // create the file (and its folder) when missing
-  int cache_kib = 256 * 1024;  // page cache limit; memory is only taken as pages are used
+  int busy_timeout_ms = 30000;  // a writer waits this long for another (a big import)
+  bool create = true;           // create the file (and its folder) when missing
+  int cache_kib = 256 * 1024;   // page cache limit; memory is only taken as pages are used
 };
 
 // Opens (and migrates to the current schema) the SQLite registry at `path`.
