@@ -3,12 +3,13 @@
 # Runs as root (CI, fresh machines) or through sudo.
 set -euo pipefail
 
+# The CLI scenario tests use python3 (to read --json output) and the sqlite3 shell (crash test).
 packages=(
-  build-essential cmake pkg-config ccache git
+  build-essential cmake pkg-config ccache
   libsqlite3-dev sqlite3 libidn2-dev libcli11-dev
   libboost-json1.81-dev libboost-url1.81-dev libxml2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev clang-format
+  python3
 )
 
 missing=()
