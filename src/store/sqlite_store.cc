@@ -53,6 +53,11 @@ Result<Target> ReadTarget(const Statement& s, int col) {
   return t;
 }
 
+// Referral rows with their organization's name, read by ReadReferralRow.
+constexpr std::string_view kReferralSelect =
+    "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, r.reason, "
+    "COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = r.org_id ";
+
 // The in-force set: targets of orders in force. Callers append "AND ..." conditions.
 constexpr std::string_view kInForceSelect =
     "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, 1 "
@@ -291,13 +296,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::optional<Referral>> FindReferral(Id id) override {
-    ASSIGN_OR_RETURN(
-        Statement * s,
-        db_.Prepare(
-            "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, "
-            "r.reason, COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = "
-            "r.org_id "
-            "WHERE r.id = ?"));
+    static const std::string kSql = std::string(kReferralSelect) + "WHERE r.id = ?";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
     std::optional<Referral> out;
     {
       StatementScope scope(*s);
@@ -310,13 +310,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states) override {
-    ASSIGN_OR_RETURN(
-        Statement * s,
-        db_.Prepare(
-            "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, "
-            "r.reason, COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = "
-            "r.org_id "
-            "ORDER BY r.id"));
+    static const std::string kSql = std::string(kReferralSelect) + "ORDER BY r.id";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
     std::vector<Referral> all;
     {
       StatementScope scope(*s);

@@ -15,9 +15,12 @@
 #include "core/status.h"
 #include "gtest/gtest.h"
 #include "io/register_reader.h"
+#include "testing/temp_dir.h"
 
 namespace interdict {
 namespace {
+
+using testing::TempFile;
 
 using V = std::vector<std::string>;
 
@@ -89,26 +92,6 @@ std::string Cp1251(std::string_view utf8) {
   out.resize(out.size() - dst_left);
   return out;
 }
-
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("interdict_dump_xml_test_" + std::to_string(::getpid()) + "_" +
-              std::to_string(counter_++) + ".xml"))
-                .string();
-    std::ofstream out(path_, std::ios::binary);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  }
-  ~TempFile() { std::filesystem::remove(path_); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 // --- the real sample ---------------------------------------------------------------------------
 

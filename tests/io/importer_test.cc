@@ -17,18 +17,6 @@ constexpr UnixTime kNow = 1790000000;
 const std::string kZi = std::string(INTERDICT_TESTDATA) + "/registers/zi-2014-dump.csv";
 const std::string kXml = std::string(INTERDICT_TESTDATA) + "/registers/rkn-dump-2014-11-sample.xml";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-}
-
 bool LooksLikeIpv4(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789.") == std::string::npos;
 }
@@ -82,7 +70,7 @@ class ImporterTest : public ::testing::Test {
 // split on ';' and '|', trim spaces, no normalization. Bodies stay cp1251 bytes, which does not
 // change which triples are distinct.
 TEST_F(ImporterTest, RealZiDumpImportsWithIndependentlyCountedOrdersAndAddresses) {
-  const std::vector<std::string> lines = testing::SplitOn(ReadAll(kZi), '\n');
+  const std::vector<std::string> lines = testing::SplitOn(testing::ReadFile(kZi), '\n');
   std::set<std::string> decisions;
   std::set<std::string> ips;
   std::size_t records = 0;
@@ -148,7 +136,7 @@ const char kBadZi[] =
 
 TEST_F(ImporterTest, StrictModeImportsNothingAndReportsEveryBadLine) {
   const std::string path = dir_.File("bad.csv");
-  WriteAll(path, kBadZi);
+  testing::WriteFile(path, kBadZi);
   const ImportReport r = Import(*registry_a_, ImportFormat::kZiCsv, path, /*strict=*/true);
   EXPECT_FALSE(r.imported);
   EXPECT_EQ(r.records, 6u);
@@ -164,12 +152,12 @@ TEST_F(ImporterTest, StrictModeImportsNothingAndReportsEveryBadLine) {
 
 TEST_F(ImporterTest, LenientModeImportsTheGoodLinesAndKeepsTheBadOnesByteForByte) {
   const std::string path = dir_.File("bad.csv");
-  WriteAll(path, kBadZi);
+  testing::WriteFile(path, kBadZi);
   const ImportReport r = Import(*registry_a_, ImportFormat::kZiCsv, path);
   EXPECT_TRUE(r.imported);
   EXPECT_EQ(r.records_rejected, 4u);
   EXPECT_EQ(r.stats.orders_created, 2u);
-  EXPECT_EQ(ReadAll(r.rejects_path),
+  EXPECT_EQ(testing::ReadFile(r.rejects_path),
             "1.2.3.999;bad-ip.example;;Court;A-2;2014-01-02\n"
             "9.9.9.9;x.example;;Court;A-4;2014-13-40\n"
             "only;three;fields\n"
@@ -190,7 +178,7 @@ TEST_F(ImporterTest, ZiExportImportsBackToTheSamePairs) {
   Result<ExportReport> e = ExportInForce(*registry_a_, ExportFormat::kZiCsv, out);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   const std::string path = dir_.File("export.csv");
-  WriteAll(path, out.str());
+  testing::WriteFile(path, out.str());
 
   std::unique_ptr<Store> store_b;
   std::unique_ptr<Registry> registry_b;
@@ -220,7 +208,7 @@ TEST_F(ImporterTest, JsonExportImportsBackWithEveryOrderField) {
   std::ostringstream out;
   ASSERT_TRUE(ExportInForce(*registry_a_, ExportFormat::kJson, out).ok());
   const std::string path = dir_.File("export.json");
-  WriteAll(path, out.str());
+  testing::WriteFile(path, out.str());
 
   std::unique_ptr<Store> store_b;
   std::unique_ptr<Registry> registry_b;
@@ -257,7 +245,7 @@ TEST_F(ImporterTest, CsvExportImportsBackWithEveryOrderField) {
   Result<ExportReport> e = ExportInForce(*registry_a_, ExportFormat::kCsv, out);
   ASSERT_TRUE(e.ok());
   const std::string path = dir_.File("export.csv");
-  WriteAll(path, out.str());
+  testing::WriteFile(path, out.str());
 
   std::unique_ptr<Store> store_b;
   std::unique_ptr<Registry> registry_b;
@@ -278,12 +266,12 @@ TEST_F(ImporterTest, CsvExportImportsBackWithEveryOrderField) {
 
 TEST_F(ImporterTest, CsvErrorsNameTheLineAndColumn) {
   const std::string path = dir_.File("bad.csv");
-  WriteAll(path,
-           "kind,value,body,order_kind,reference,issued,expires\n"
-           "domain,ok.example,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
-           "domain,\"bad\nline\",Court,court-ruling,R1,2026-01-01,2027-01-01\n"
-           "cidr,10.0.0.1/8,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
-           "domain,x.example,Court,court-ruling,R1,2026-01-01,\n");
+  testing::WriteFile(path,
+                     "kind,value,body,order_kind,reference,issued,expires\n"
+                     "domain,ok.example,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+                     "domain,\"bad\nline\",Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+                     "cidr,10.0.0.1/8,Court,court-ruling,R1,2026-01-01,2027-01-01\n"
+                     "domain,x.example,Court,court-ruling,R1,2026-01-01,\n");
   const ImportReport r = Import(*registry_a_, ImportFormat::kCsv, path, /*strict=*/true);
   EXPECT_FALSE(r.imported);
   ASSERT_EQ(r.errors.size(), 3u);
@@ -292,7 +280,7 @@ TEST_F(ImporterTest, CsvErrorsNameTheLineAndColumn) {
   EXPECT_NE(r.errors[1].find("host bits"), std::string::npos) << r.errors[1];
   EXPECT_NE(r.errors[2].find("bad.csv:6: column expires is empty"), std::string::npos)
       << r.errors[2];
-  WriteAll(path, "kind,value\ndomain,x.example\n");
+  testing::WriteFile(path, "kind,value\ndomain,x.example\n");
   ImportOptions opt;
   opt.format = ImportFormat::kCsv;
   opt.path = path;
@@ -305,14 +293,15 @@ TEST_F(ImporterTest, CsvErrorsNameTheLineAndColumn) {
 
 TEST_F(ImporterTest, JsonErrorsNameTheOrderAndField) {
   const std::string path = dir_.File("bad.json");
-  WriteAll(path,
-           "{\"format\": \"interdict-orders\", \"version\": 1, \"orders\": [\n"
-           " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"1\", \"issued\": "
-           "\"2026-01-01\", \"expires\": \"2027-01-01\", \"targets\": [\"ok.example\"]},\n"
-           " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"2\", \"issued\": "
-           "\"2026-01-01\", \"targets\": [\"ok.example\"]},\n"
-           " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"3\", \"issued\": "
-           "\"2026-01-01\", \"expires\": \"2027-01-01\", \"targets\": [\"a..b\"]}]}\n");
+  testing::WriteFile(
+      path,
+      "{\"format\": \"interdict-orders\", \"version\": 1, \"orders\": [\n"
+      " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"1\", \"issued\": "
+      "\"2026-01-01\", \"expires\": \"2027-01-01\", \"targets\": [\"ok.example\"]},\n"
+      " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"2\", \"issued\": "
+      "\"2026-01-01\", \"targets\": [\"ok.example\"]},\n"
+      " {\"body\": \"B\", \"kind\": \"court-ruling\", \"reference\": \"3\", \"issued\": "
+      "\"2026-01-01\", \"expires\": \"2027-01-01\", \"targets\": [\"a..b\"]}]}\n");
   const ImportReport r = Import(*registry_a_, ImportFormat::kJson, path, /*strict=*/true);
   EXPECT_FALSE(r.imported);
   ASSERT_EQ(r.errors.size(), 2u);
@@ -320,7 +309,7 @@ TEST_F(ImporterTest, JsonErrorsNameTheOrderAndField) {
       << r.errors[0];
   EXPECT_NE(r.errors[1].find("orders[2]: targets[0]"), std::string::npos) << r.errors[1];
 
-  WriteAll(path, "{\"format\": \"interdict-orders\",\n \"version\": 1, \"orders\": [}");
+  testing::WriteFile(path, "{\"format\": \"interdict-orders\",\n \"version\": 1, \"orders\": [}");
   ImportOptions opt;
   opt.format = ImportFormat::kJson;
   opt.path = path;

@@ -16,10 +16,13 @@
 #include "core/status.h"
 #include "gtest/gtest.h"
 #include "io/register_reader.h"
+#include "testing/temp_dir.h"
 #include "testing/text.h"
 
 namespace interdict {
 namespace {
+
+using testing::TempFile;
 
 using testing::SplitOn;
 using testing::Strip;
@@ -59,36 +62,6 @@ ReadResult ReadString(std::string data, std::string name = "t.csv") {
   std::unique_ptr<RegisterReader> reader = ZiCsvFromString(std::move(data), std::move(name));
   return ReadAll(*reader);
 }
-
-std::string ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  EXPECT_TRUE(in.good()) << path;
-  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  return bytes;
-}
-
-// A file in the test's temporary folder, removed at scope exit.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("interdict_zi_csv_test_" + std::to_string(::getpid()) + "_" +
-              std::to_string(counter_++) + ".csv"))
-                .string();
-    std::ofstream out(path_, std::ios::binary);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  }
-  ~TempFile() { std::filesystem::remove(path_); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 // cp1251 -> UTF-8 through glibc's iconv: independent of the reader's own table.
 bool IconvCp1251(std::string_view in, std::string* out) {
@@ -715,7 +688,7 @@ TEST_F(ZiCsvSampleTest, CountsMatchPrecomputedFacts) {
 
 TEST_F(ZiCsvSampleTest, MatchesAnIndependentIconvSplit) {
   // Whole-file iconv, then plain splitting: a second implementation of the format.
-  const std::string bytes = ReadFileBytes(kZiSample);
+  const std::string bytes = testing::ReadFile(kZiSample);
   std::string utf8;
   ASSERT_TRUE(IconvCp1251(bytes, &utf8));
   std::vector<std::string> lines = SplitOn(utf8, '\n');
@@ -814,7 +787,7 @@ TEST_F(ZiCsvSampleTest, RecordWithManyIpsAndUrls) {
 }
 
 TEST_F(ZiCsvSampleTest, FromStringGivesTheSameRecords) {
-  ReadResult r = ReadString(ReadFileBytes(kZiSample), kZiSample);
+  ReadResult r = ReadString(testing::ReadFile(kZiSample), kZiSample);
   ASSERT_EQ(r.records.size(), result_.records.size());
   for (std::size_t i = 0; i < r.records.size(); ++i) {
     EXPECT_EQ(r.records[i].raw, result_.records[i].raw);

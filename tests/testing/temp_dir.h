@@ -1,7 +1,11 @@
-// A temporary folder for one test, removed with everything in it when the test ends.
+// Temporary files for tests: a folder removed with everything in it when the test ends, a single
+// file with given contents, and whole-file reads and writes.
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace interdict::testing {
@@ -26,6 +30,32 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+// One file with the given contents, in its own temporary folder.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents, const std::string& name = "input")
+      : path_(dir_.File(name)) {
+    WriteFile(path_, contents);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  TempDir dir_;
+  std::string path_;
 };
 
 }  // namespace interdict::testing
