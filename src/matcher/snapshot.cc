@@ -1,0 +1,664 @@
+// The compiled matcher: image layout in snapshot_format.h, fingerprints in fingerprint.h.
+#include "matcher/snapshot.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <random>
+#include <unordered_map>
+#include <utility>
+
+#include "matcher/fingerprint.h"
+#include "matcher/image.h"
+#include "matcher/snapshot_format.h"
+#include "model/types.h"
+
+namespace interdict {
+
+using matcher::kMaxLabels;
+
+static_assert(std::endian::native == std::endian::little, "matcher images are little-endian");
+
+// ---------------------------------------------------------------------------------------------
+// The image
+AlignedBytes AllocateImage(std::size_t size) {
+  auto* p = static_cast<std::byte*>(::operator new(size, std::align_val_t{64}));
+  std::memset(p, 0, size);
+  return AlignedBytes(p);
+}
+
+void ImageChecksum(const std::byte* base, std::size_t size, std::uint8_t out[32]) {
+  constexpr std::size_t kAt = offsetof(fmt::Header, checksum);
+  const std::uint8_t zeros[32] = {};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  unsigned int length = 0;
+  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), base, kAt) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), zeros, sizeof(zeros)) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), base + kAt + 32, size - kAt - 32) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), out, &length) == 1;
+  if (!ok) std::memset(out, 0xff, 32);  // never equal to a stored checksum by accident
+}
+
+namespace {
+
+Status Corrupt(const std::string& what) {
+  return Status::Corruption("the matcher snapshot is corrupt: " + what);
+}
+
+const char* SectionName(std::uint32_t s) {
+  static constexpr const char* kNames[fmt::kSectionCount] = {
+      "fingerprints", "values",    "extras",         "url_rules",     "strings",
+      "ip_starts",    "ip_sets",   "ip_set_offsets", "ip_set_rules",  "ip_rules",
+      "answer_offsets", "answer_orders", "orders"};
+  return kNames[s];
+}
+
+// Checks that offsets[0..count] rise from 0 to `total`.
+Status CheckOffsets(const std::uint32_t* offsets, std::size_t count, std::size_t total,
+                    const char* what) {
+  if (offsets[0] != 0) return Corrupt(std::string(what) + " do not start at 0");
+  for (std::size_t i = 0; i < count; ++i) {
+    if (offsets[i + 1] < offsets[i]) return Corrupt(std::string(what) + " go backwards");
+  }
+  if (offsets[count] != total) return Corrupt(std::string(what) + " do not end at the data");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SnapshotImage::Attach(bool verify_checksum) {
+  if (size_ < sizeof(fmt::Header)) {
+    return Corrupt("it is " + std::to_string(size_) + " bytes, shorter than its header");
+  }
+  header_ = reinterpret_cast<const fmt::Header*>(base_);
+  const fmt::Header& h = *header_;
+  if (std::memcmp(h.magic, fmt::kMagic, sizeof(h.magic)) != 0) {
+    return Corrupt("not a matcher snapshot (bad magic)");
+  }
+  if (h.version != fmt::kVersion) {
+    return Status::FailedPrecondition("matcher snapshot version " + std::to_string(h.version) +
+                                 " is not supported (this build reads " +
+                                 std::to_string(fmt::kVersion) + ")");
+  }
+  if (h.header_size != sizeof(fmt::Header)) return Corrupt("bad header size");
+  if (h.image_size != size_) {
+    return Corrupt("the header says " + std::to_string(h.image_size) + " bytes, the image has " +
+                   std::to_string(size_) + " (truncated?)");
+  }
+  if (verify_checksum) {
+    std::uint8_t sum[32];
+    ImageChecksum(base_, size_, sum);
+    if (std::memcmp(sum, h.checksum, sizeof(sum)) != 0) return Corrupt("checksum mismatch");
+  }
+  std::size_t count[fmt::kSectionCount];
+  static constexpr std::size_t kElement[fmt::kSectionCount] = {
+      8, 4, sizeof(fmt::Extra), sizeof(fmt::UrlRule), 1, 16, 4, 4, 4, sizeof(fmt::IpRule),
+      4, 4, sizeof(fmt::OrderRecord)};
+  for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {
+    const fmt::SectionRef& r = h.sections[s];
+    if (r.offset % fmt::kSectionAlign != 0 || r.offset < sizeof(fmt::Header) ||
+        r.offset > size_ || r.size > size_ - r.offset || r.size % kElement[s] != 0) {
+      return Corrupt(std::string("section ") + SectionName(s) + " is out of bounds");
+    }
+    count[s] = r.size / kElement[s];
+  }
+  auto at = [&](std::uint32_t s) { return base_ + h.sections[s].offset; };
+  fps_ = reinterpret_cast<const std::uint64_t*>(at(fmt::kFingerprints));
+  values_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kValues));
+  extras_ = reinterpret_cast<const fmt::Extra*>(at(fmt::kExtras));
+  url_rules_ = reinterpret_cast<const fmt::UrlRule*>(at(fmt::kUrlRules));
+  strings_ = reinterpret_cast<const char*>(at(fmt::kStrings));
+  ip_starts_ = reinterpret_cast<const U128*>(at(fmt::kIpStarts));
+  ip_sets_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kIpSets));
+  ip_set_offsets_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kIpSetOffsets));
+  ip_set_rules_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kIpSetRules));
+  ip_rules_ = reinterpret_cast<const fmt::IpRule*>(at(fmt::kIpRules));
+  answer_offsets_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kAnswerOffsets));
+  answer_orders_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kAnswerOrders));
+  orders_ = reinterpret_cast<const fmt::OrderRecord*>(at(fmt::kOrders));
+  extra_count_ = count[fmt::kExtras];
+  url_rule_count_ = count[fmt::kUrlRules];
+  strings_size_ = count[fmt::kStrings];
+  ip_intervals_ = count[fmt::kIpStarts];
+  ip_set_rule_count_ = count[fmt::kIpSetRules];
+  ip_rule_count_ = count[fmt::kIpRules];
+  answer_order_count_ = count[fmt::kAnswerOrders];
+  order_count_ = count[fmt::kOrders];
+
+  // The table: whole buckets, values beside fingerprints, at least one empty slot.
+  const std::size_t slots = count[fmt::kFingerprints];
+  buckets_ = h.bucket_count;
+  if (buckets_ == 0 || buckets_ > 0xffffffffULL || slots != buckets_ * fmt::kBucketSlots ||
+      count[fmt::kValues] != slots) {
+    return Corrupt("the hash table sections do not agree with the bucket count");
+  }
+  if (count[fmt::kIpSets] != ip_intervals_) return Corrupt("ip_sets and ip_starts differ");
+  if (count[fmt::kIpSetOffsets] == 0 || count[fmt::kAnswerOffsets] == 0) {
+    return Corrupt("an offsets section is empty");
+  }
+  ip_set_count_ = count[fmt::kIpSetOffsets] - 1;
+  answer_count_ = count[fmt::kAnswerOffsets] - 1;
+  if (answer_count_ >= fmt::kValueMask) return Corrupt("too many answers");
+  RETURN_IF_ERROR(CheckOffsets(answer_offsets_, answer_count_, answer_order_count_, "answers"));
+  for (std::size_t i = 0; i < answer_order_count_; ++i) {
+    if (answer_orders_[i] >= order_count_) return Corrupt("an answer names a missing order");
+  }
+  auto string_ok = [&](std::uint32_t offset, std::uint32_t length) {
+    return offset <= strings_size_ && length <= strings_size_ - offset;
+  };
+  for (std::size_t i = 0; i < order_count_; ++i) {
+    const fmt::OrderRecord& o = orders_[i];
+    if (!string_ok(o.reference_offset, o.reference_length) ||
+        !string_ok(o.body_offset, o.body_length)) {
+      return Corrupt("order " + std::to_string(i) + " has text out of bounds");
+    }
+  }
+  auto answer_ok = [&](std::uint32_t a) { return a == fmt::kNone || a < answer_count_; };
+  std::size_t empty_slots = 0;
+  for (std::size_t i = 0; i < slots; ++i) {
+    if (fps_[i] == 0) {
+      ++empty_slots;
+      continue;
+    }
+    const std::uint32_t v = values_[i];
+    const std::uint32_t payload = v & fmt::kValueMask;
+    switch (v >> fmt::kValueShift) {
+      case fmt::kExactAnswer:
+      case fmt::kTreeAnswer:
+        if (payload >= answer_count_) return Corrupt("a slot names a missing answer");
+        break;
+      case fmt::kExtraIndex:
+        if (payload >= extra_count_) return Corrupt("a slot names a missing extra");
+        break;
+      default: return Corrupt("a slot has an unknown value type");
+    }
+  }
+  if (empty_slots == 0) return Corrupt("the hash table has no empty slot");
+  for (std::size_t i = 0; i < extra_count_; ++i) {
+    const fmt::Extra& e = extras_[i];
+    if (!answer_ok(e.exact) || !answer_ok(e.tree) || e.url_begin > url_rule_count_ ||
+        e.url_count > url_rule_count_ - e.url_begin) {
+      return Corrupt("extra " + std::to_string(i) + " is out of bounds");
+    }
+  }
+  for (std::size_t i = 0; i < url_rule_count_; ++i) {
+    const fmt::UrlRule& u = url_rules_[i];
+    if (!string_ok(u.path_offset, u.path_length) || u.answer >= answer_count_ ||
+        u.flags > fmt::kUrlPrefix) {
+      return Corrupt("URL rule " + std::to_string(i) + " is out of bounds");
+    }
+  }
+  RETURN_IF_ERROR(
+      CheckOffsets(ip_set_offsets_, ip_set_count_, ip_set_rule_count_, "IP set offsets"));
+  for (std::size_t i = 0; i < ip_set_rule_count_; ++i) {
+    if (ip_set_rules_[i] >= ip_rule_count_) return Corrupt("an IP set names a missing rule");
+  }
+  for (std::size_t i = 0; i < ip_intervals_; ++i) {
+    if (i > 0 && !(ip_starts_[i - 1] < ip_starts_[i])) return Corrupt("IP intervals unsorted");
+    if (ip_sets_[i] != fmt::kNone && ip_sets_[i] >= ip_set_count_) {
+      return Corrupt("an IP interval names a missing set");
+    }
+  }
+  for (std::size_t i = 0; i < ip_rule_count_; ++i) {
+    const fmt::IpRule& r = ip_rules_[i];
+    const bool kind_ok = r.kind == static_cast<std::uint8_t>(TargetKind::kIp)
+                             ? r.prefix == 128
+                             : r.kind == static_cast<std::uint8_t>(TargetKind::kCidr);
+    if (r.prefix > 128 || !kind_ok || r.v4 > 1 || (r.v4 == 1 && r.prefix < 96) ||
+        r.answer >= answer_count_) {
+      return Corrupt("IP rule " + std::to_string(i) + " is invalid");
+    }
+  }
+  keys_ = matcher::DeriveKeys(h.seed);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+namespace {
+
+// A name made ready for lookup: lowercased, trailing dot gone, suffix fingerprints computed.
+struct PreparedName {
+  char text[256 + 8];  // padded for Absorb<true>
+  std::size_t length = 0;
+  std::uint64_t fps[kMaxLabels];
+  std::uint16_t starts[kMaxLabels];
+  int count = 0;
+};
+
+// Lowercases `name` into out->text. False when it cannot be a rule's name.
+bool PrepareText(std::string_view name, PreparedName* out) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253) return false;
+  bool ascii = true;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    ascii &= c < 0x80;
+    out->text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  }
+  if (!ascii) {
+    // A U-label: the registry normalized its rules with IDNA 2008; do the same.
+    Result<std::string> a = NormalizeDomain(name);
+    if (!a.ok() || a->size() > 253) return false;
+    std::memcpy(out->text, a->data(), a->size());
+    name = *a;
+    out->length = a->size();
+  } else {
+    out->length = name.size();
+  }
+  std::memset(out->text + out->length, 0, 8);
+  return true;
+}
+
+bool PrepareName(const HashKeys& keys, std::string_view name, PreparedName* out) {
+  if (!PrepareText(name, out)) return false;
+  out->count =
+      matcher::SuffixFingerprints<true>(keys, out->text, out->length, out->fps, out->starts);
+  return true;
+}
+
+// Probes a prepared name, most specific rule first.
+Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps,
+                    const std::uint16_t* starts, int count) {
+  const std::int64_t whole = img.Find(fps[count - 1]);
+  if (whole >= 0) {
+    if (const std::uint32_t a = img.ExactAnswer(whole); a != fmt::kNone) {
+      return {a, TargetKind::kDomain, 0};
+    }
+    if (const std::uint32_t a = img.TreeAnswer(whole); a != fmt::kNone) {
+      return {a, TargetKind::kDomainTree, 0};
+    }
+  }
+  for (int i = count - 2; i >= 0; --i) {
+    const std::int64_t slot = img.Find(fps[i]);
+    if (slot < 0) continue;
+    if (const std::uint32_t a = img.TreeAnswer(slot); a != fmt::kNone) {
+      return {a, TargetKind::kDomainTree, starts[i]};
+    }
+  }
+  return {};
+}
+
+U128 FromBytes16(const std::uint8_t b[16]) {
+  U128 v = 0;
+  for (int i = 0; i < 16; ++i) v = (v << 8) | b[i];
+  return v;
+}
+
+// Parses an IPv4 or IPv6 address into the IPv6 space (IPv4 as ::ffff:a.b.c.d).
+bool ParseAddress(std::string_view text, std::uint8_t out[16], bool* v4) {
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  std::uint8_t a4[4];
+  if (inet_pton(AF_INET, buf, a4) == 1) {
+    std::memset(out, 0, 10);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    std::memcpy(out + 12, a4, 4);
+    *v4 = true;
+    return true;
+  }
+  *v4 = false;
+  return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+std::string FormatAddress(const fmt::IpRule& r) {
+  std::uint8_t b[16];
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<std::uint8_t>(r.high >> (56 - 8 * i));
+    b[8 + i] = static_cast<std::uint8_t>(r.low >> (56 - 8 * i));
+  }
+  char buf[INET6_ADDRSTRLEN];
+  const char* s = r.v4 ? inet_ntop(AF_INET, b + 12, buf, sizeof(buf))
+                       : inet_ntop(AF_INET6, b, buf, sizeof(buf));
+  std::string text = s != nullptr ? s : "?";
+  if (r.kind == static_cast<std::uint8_t>(TargetKind::kCidr)) {
+    text += "/" + std::to_string(r.v4 ? r.prefix - 96 : r.prefix);
+  }
+  return text;
+}
+
+}  // namespace
+
+Snapshot::Snapshot(std::unique_ptr<SnapshotImage> image) : image_(std::move(image)) {}
+Snapshot::Snapshot(Snapshot&&) noexcept = default;
+Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
+Snapshot::~Snapshot() = default;
+
+std::string_view Snapshot::bytes() const {
+  return {reinterpret_cast<const char*>(image_->base_), image_->size_};
+}
+std::uint64_t Snapshot::serial() const { return image_->header_->serial; }
+std::size_t Snapshot::rule_count() const {
+  return static_cast<std::size_t>(image_->header_->rule_count);
+}
+std::size_t Snapshot::order_count() const { return image_->order_count_; }
+
+Verdict Snapshot::MatchName(std::string_view name) const {
+  PreparedName q;
+  if (!PrepareText(name, &q)) return {};
+  const SnapshotImage& img = *image_;
+  q.count = matcher::SuffixFingerprints<true>(img.keys_, q.text, q.length, q.fps, q.starts);
+  for (int i = 0; i < q.count; ++i) img.Prefetch(q.fps[i]);
+  return ResolveName(img, q.fps, q.starts, q.count);
+}
+
+void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Verdict> out) const {
+  // Two passes over groups of names: hash every suffix and prefetch its bucket, then probe, so
+  // the cache misses of a group overlap instead of following one another.
+  constexpr std::size_t kGroup = 32;
+  constexpr int kLabels = 8;  // names with more labels go through MatchName
+  struct Pending {
+    std::uint64_t fps[kLabels];
+    std::uint16_t starts[kLabels];
+    int count;  // 0: no match possible; -1: use MatchName
+  };
+  const SnapshotImage& img = *image_;
+  PreparedName scratch;
+  Pending pending[kGroup];
+  for (std::size_t base = 0; base < names.size(); base += kGroup) {
+    const std::size_t n = std::min(kGroup, names.size() - base);
+    for (std::size_t i = 0; i < n; ++i) {
+      Pending& p = pending[i];
+      if (!PrepareText(names[base + i], &scratch)) {
+        p.count = 0;
+        continue;
+      }
+      int dots = 0;
+      for (std::size_t j = 0; j < scratch.length; ++j) dots += scratch.text[j] == '.';
+      if (dots >= kLabels) {
+        p.count = -1;
+        continue;
+      }
+      p.count = matcher::SuffixFingerprints<true>(img.keys_, scratch.text, scratch.length, p.fps,
+                                                  p.starts);
+      for (int j = 0; j < p.count; ++j) img.Prefetch(p.fps[j]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const Pending& p = pending[i];
+      if (p.count == 0) {
+        out[base + i] = {};
+      } else if (p.count < 0) {
+        out[base + i] = MatchName(names[base + i]);
+      } else {
+        out[base + i] = ResolveName(img, p.fps, p.starts, p.count);
+      }
+    }
+  }
+}
+
+Verdict Snapshot::MatchIp16(const std::uint8_t address[16]) const {
+  const SnapshotImage& img = *image_;
+  const std::uint32_t set = img.IpSet(FromBytes16(address));
+  if (set == fmt::kNone) return {};
+  const std::span<const std::uint32_t> rules = img.IpSetRules(set);
+  if (rules.empty()) return {};
+  const fmt::IpRule& r = img.ip_rules_[rules.front()];
+  return {r.answer, static_cast<TargetKind>(r.kind), 0};
+}
+
+Verdict Snapshot::MatchIp(std::string_view address) const {
+  std::uint8_t a[16];
+  bool v4 = false;
+  if (!ParseAddress(address, a, &v4)) return {};
+  return MatchIp16(a);
+}
+
+Verdict Snapshot::MatchApp(std::string_view app) const {
+  const SnapshotImage& img = *image_;
+  for (const matcher::Namespace ns : {matcher::kNsApp, matcher::kNsSearch}) {
+    const std::int64_t slot =
+        img.Find(matcher::StringFingerprint(img.keys_, ns, app.data(), app.size()));
+    if (slot < 0) continue;
+    if (const std::uint32_t a = img.ExactAnswer(slot); a != fmt::kNone) {
+      return {a, ns == matcher::kNsApp ? TargetKind::kApp : TargetKind::kSearch, 0};
+    }
+  }
+  return {};
+}
+
+std::span<const std::uint32_t> Snapshot::AnswerOrders(std::uint32_t answer) const {
+  const SnapshotImage& img = *image_;
+  if (answer >= img.answer_count_) return {};
+  return {img.answer_orders_ + img.answer_offsets_[answer],
+          img.answer_orders_ + img.answer_offsets_[answer + 1]};
+}
+
+SnapshotOrder Snapshot::order(std::uint32_t index) const {
+  const SnapshotImage& img = *image_;
+  if (index >= img.order_count_) return {};
+  const fmt::OrderRecord& o = img.orders_[index];
+  return {o.id, img.String(o.reference_offset, o.reference_length),
+          img.String(o.body_offset, o.body_length)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explain: every rule and order, in the registry's order.
+
+namespace {
+
+class Explainer {
+ public:
+  Explainer(const Snapshot& snapshot, const SnapshotImage& img) : snapshot_(snapshot), img_(img) {}
+
+  void Add(TargetKind kind, std::string value, std::uint32_t answer) {
+    if (answer == fmt::kNone) return;
+    for (const std::uint32_t o : snapshot_.AnswerOrders(answer)) {
+      const SnapshotOrder order = snapshot_.order(o);
+      InForceEntry e;
+      e.target = {kind, value};
+      e.order_id = order.id;
+      e.body = std::string(order.body);
+      e.reference = std::string(order.reference);
+      e.in_force = true;
+      out_.push_back(std::move(e));
+    }
+  }
+
+  void Host(std::string_view host) {
+    std::uint8_t a[16];
+    bool v4 = false;
+    if (ParseAddress(host, a, &v4)) {
+      Ip(a);
+      return;
+    }
+    PreparedName q;
+    if (!PrepareName(img_.keys_, host, &q)) return;
+    const std::string_view text(q.text, q.length);
+    const std::int64_t whole = img_.Find(q.fps[q.count - 1]);
+    if (whole >= 0) Add(TargetKind::kDomain, std::string(text), img_.ExactAnswer(whole));
+    for (int i = q.count - 1; i >= 0; --i) {
+      const std::int64_t slot = img_.Find(q.fps[i]);
+      if (slot >= 0) {
+        Add(TargetKind::kDomainTree, std::string(text.substr(q.starts[i])), img_.TreeAnswer(slot));
+      }
+    }
+  }
+
+  void Ip(const std::uint8_t a[16]) {
+    const std::uint32_t set = img_.IpSet(FromBytes16(a));
+    if (set == fmt::kNone) return;
+    // Exact address rules first, then CIDRs from the longest prefix.
+    for (const bool exact : {true, false}) {
+      for (const std::uint32_t r : img_.IpSetRules(set)) {
+        const fmt::IpRule& rule = img_.ip_rules_[r];
+        if ((rule.kind == static_cast<std::uint8_t>(TargetKind::kIp)) != exact) continue;
+        Add(static_cast<TargetKind>(rule.kind), FormatAddress(rule), rule.answer);
+      }
+    }
+  }
+
+  void Cidr(std::string_view cidr) {
+    const std::size_t slash = cidr.find('/');
+    std::uint8_t a[16];
+    bool v4 = false;
+    if (slash == std::string_view::npos || !ParseAddress(cidr.substr(0, slash), a, &v4)) return;
+    const std::uint32_t set = img_.IpSet(FromBytes16(a));
+    if (set == fmt::kNone) return;
+    for (const std::uint32_t r : img_.IpSetRules(set)) {
+      const fmt::IpRule& rule = img_.ip_rules_[r];
+      if (rule.kind != static_cast<std::uint8_t>(TargetKind::kCidr)) continue;
+      std::string text = FormatAddress(rule);
+      if (text == cidr) Add(TargetKind::kCidr, std::move(text), rule.answer);
+    }
+  }
+
+  void Url(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return;
+    const std::size_t host_start = scheme_end + 3;
+    std::size_t path_start = url.find('/', host_start);
+    if (path_start == std::string_view::npos) path_start = url.size();
+    const std::string_view origin = url.substr(0, path_start);
+    const std::string_view path = url.substr(path_start);
+    const std::size_t question = path.find('?');
+    const std::string_view path_only = path.substr(0, question);
+    const std::int64_t slot = img_.Find(
+        matcher::StringFingerprint(img_.keys_, matcher::kNsUrlOrigin, origin.data(), origin.size()));
+    if (const fmt::Extra* e = slot >= 0 ? img_.ExtraOf(slot) : nullptr; e != nullptr) {
+      for (std::uint32_t i = e->url_begin; i < e->url_begin + e->url_count; ++i) {
+        const fmt::UrlRule& r = img_.url_rules_[i];
+        const std::string_view rule = img_.String(r.path_offset, r.path_length);
+        bool hit = false;
+        if ((r.flags & fmt::kUrlPrefix) != 0) {
+          hit = path.substr(0, rule.size()) == rule;
+        } else {
+          // An exact rule without a query string covers the page with any query string.
+          hit = path == rule ||
+                (rule.find('?') == std::string_view::npos && question != std::string_view::npos &&
+                 path_only == rule);
+        }
+        if (!hit) continue;
+        std::string value(origin);
+        value.append(rule);
+        if ((r.flags & fmt::kUrlPrefix) != 0) value.push_back('*');
+        Add(TargetKind::kUrl, std::move(value), r.answer);
+      }
+    }
+    std::string_view host = url.substr(host_start, path_start - host_start);
+    if (!host.empty() && host.front() == '[') {
+      host.remove_prefix(1);
+      host = host.substr(0, host.find(']'));
+    } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+      host = host.substr(0, colon);
+    }
+    Host(host);
+  }
+
+  void Exact(matcher::Namespace ns, TargetKind kind, std::string_view value) {
+    const std::int64_t slot =
+        img_.Find(matcher::StringFingerprint(img_.keys_, ns, value.data(), value.size()));
+    if (slot >= 0) Add(kind, std::string(value), img_.ExactAnswer(slot));
+  }
+
+  std::vector<InForceEntry> Take() { return std::move(out_); }
+
+ private:
+  const Snapshot& snapshot_;
+  const SnapshotImage& img_;
+  std::vector<InForceEntry> out_;
+};
+
+}  // namespace
+
+std::vector<InForceEntry> Snapshot::Explain(const Target& query) const {
+  Explainer x(*this, *image_);
+  switch (query.kind) {
+    case TargetKind::kDomain:
+    case TargetKind::kDomainTree: x.Host(query.value); break;
+    case TargetKind::kIp: x.Host(query.value); break;
+    case TargetKind::kCidr: x.Cidr(query.value); break;
+    case TargetKind::kUrl:
+      if (!query.value.empty() && query.value.back() != '*') x.Url(query.value);
+      break;
+    case TargetKind::kApp: x.Exact(matcher::kNsApp, TargetKind::kApp, query.value); break;
+    case TargetKind::kSearch: x.Exact(matcher::kNsSearch, TargetKind::kSearch, query.value); break;
+  }
+  return x.Take();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading and saving
+
+Result<Snapshot> Snapshot::FromBytes(std::string_view bytes, bool verify_checksum) {
+  auto image = std::make_unique<SnapshotImage>();
+  AlignedBytes copy = AllocateImage(std::max<std::size_t>(bytes.size(), 1));
+  std::memcpy(copy.get(), bytes.data(), bytes.size());
+  image->Own(std::move(copy), bytes.size());
+  RETURN_IF_ERROR(image->Attach(verify_checksum));
+  return Snapshot(std::move(image));
+}
+
+Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    return Status::IOError("cannot stat " + path + ": " + std::strerror(err));
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size < sizeof(fmt::Header)) {
+    close(fd);
+    return Status::Corruption(path + ": the matcher snapshot is corrupt: it is " +
+                            std::to_string(size) + " bytes, shorter than its header");
+  }
+  void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  close(fd);
+  if (mapped == MAP_FAILED) return Status::IOError("cannot map " + path + ": " + std::strerror(err));
+  madvise(mapped, size, MADV_WILLNEED);
+  auto image = std::make_unique<SnapshotImage>();
+  image->Map(mapped, size);
+  if (Status s = image->Attach(verify_checksum); !s.ok()) {
+    return s.Prefixed(path);
+  }
+  return Snapshot(std::move(image));
+}
+
+Status Snapshot::Save(const std::string& path) const {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+  const std::string_view data = bytes();
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return Status::IOError("cannot write " + tmp + ": " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    const int err = errno;
+    unlink(tmp.c_str());
+    return Status::IOError("cannot flush " + tmp + ": " + std::strerror(err));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(tmp.c_str());
+    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace interdict

@@ -1,0 +1,116 @@
+// The on-disk (and in-memory) layout of a compiled matcher snapshot. Internal to src/matcher and
+// its tests; readers outside use Snapshot.
+//
+// An image is a Header followed by sections, each starting at a multiple of 64 bytes. All
+// integers are little-endian; the format is only built and read on little-endian hosts. The
+// checksum is SHA-256 over the whole image with the checksum field zeroed.
+//
+//   fingerprints  u64[slots]      64-bit keyed fingerprint per slot, 0 = empty. Slots come in
+//                                 buckets of 8 (one cache line); a key lives in its home bucket
+//                                 or, when that is full, in the following ones (wrapping).
+//   values        u32[slots]      what a slot's key maps to (see Value below)
+//   extras        Extra[]         keys with more than one kind of rule
+//   url_rules     UrlRule[]       URL rules, grouped by origin, sorted by path
+//   strings       bytes           URL paths, order references and bodies
+//   ip_starts     u128[]          start of each address interval (IPv4 as ::ffff:0:0/96)
+//   ip_sets       u32[]           per interval: an index into ip_set_offsets, or kNone
+//   ip_set_offsets u32[sets + 1]  each set is ip_set_rules[offsets[i], offsets[i+1])
+//   ip_set_rules  u32[]           indexes into ip_rules, longest prefix first
+//   ip_rules      IpRule[]
+//   answer_offsets u32[answers + 1]  each answer is answer_orders[offsets[i], offsets[i+1])
+//   answer_orders u32[]           indexes into orders
+//   orders        OrderRecord[]
+#pragma once
+
+#include <cstdint>
+
+namespace interdict::matcher_format {
+
+inline constexpr char kMagic[8] = {'I', 'N', 'T', 'D', 'M', 'A', 'T', 'C'};
+inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kBucketSlots = 8;
+inline constexpr std::uint32_t kNone = 0xffffffffU;
+inline constexpr std::uint64_t kSectionAlign = 64;
+
+enum Section : std::uint32_t {
+  kFingerprints,
+  kValues,
+  kExtras,
+  kUrlRules,
+  kStrings,
+  kIpStarts,
+  kIpSets,
+  kIpSetOffsets,
+  kIpSetRules,
+  kIpRules,
+  kAnswerOffsets,
+  kAnswerOrders,
+  kOrders,
+  kSectionCount,
+};
+
+struct SectionRef {
+  std::uint64_t offset;  // from the start of the image
+  std::uint64_t size;    // bytes
+};
+
+struct Header {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t header_size;  // sizeof(Header)
+  std::uint64_t image_size;
+  std::uint64_t serial;
+  std::uint64_t seed;          // the fingerprint key; the hash secrets derive from it
+  std::uint64_t rule_count;    // distinct (kind, value) rules
+  std::uint64_t bucket_count;  // slots / kBucketSlots
+  std::uint8_t checksum[32];
+  SectionRef sections[kSectionCount];
+};
+
+// A slot value: the top three bits say what the low 29 bits are.
+enum ValueType : std::uint32_t {
+  kExactAnswer = 0,  // an exact domain rule (or an app/search rule): the answer
+  kTreeAnswer = 1,   // a domain-tree rule: the answer
+  kExtraIndex = 2,   // an index into extras
+};
+inline constexpr std::uint32_t kValueShift = 29;
+inline constexpr std::uint32_t kValueMask = (1U << kValueShift) - 1;
+
+struct Extra {
+  std::uint32_t exact;      // answer of the exact rule on this key, or kNone
+  std::uint32_t tree;       // answer of the tree rule on this key, or kNone
+  std::uint32_t url_begin;  // URL rules of this origin: url_rules[url_begin, url_begin+url_count)
+  std::uint32_t url_count;
+};
+
+enum UrlRuleFlags : std::uint32_t { kUrlPrefix = 1 };
+struct UrlRule {
+  std::uint32_t path_offset;  // into strings: the path, query included, without a trailing '*'
+  std::uint32_t path_length;
+  std::uint32_t answer;
+  std::uint32_t flags;
+};
+
+struct IpRule {
+  std::uint64_t high;  // the network address, as a 128-bit big-endian number in two halves
+  std::uint64_t low;
+  std::uint8_t prefix;  // 0..128 in the IPv6 space
+  std::uint8_t kind;    // TargetKind::kIp or kCidr
+  std::uint8_t v4;      // 1 when the rule was written as IPv4 (prefix - 96 is its length)
+  std::uint8_t pad;
+  std::uint32_t answer;
+};
+
+struct OrderRecord {
+  std::int64_t id;
+  std::uint32_t reference_offset;  // into strings
+  std::uint32_t reference_length;
+  std::uint32_t body_offset;
+  std::uint32_t body_length;
+};
+
+static_assert(sizeof(Header) == 56 + 32 + 16 * kSectionCount, "the header has no padding");
+static_assert(sizeof(IpRule) == 24);
+static_assert(sizeof(OrderRecord) == 24);
+
+}  // namespace interdict::matcher_format
