@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   interdict::Result<interdict::Snapshot> s = interdict::Snapshot::FromBytes(bytes, false);
   if (!s.ok()) return 0;
   static constexpr std::string_view kNames[] = {
-      "example.com", "www.example.com", "a.b.c.d.e.f.g.h.i.example.net", "com", "EXAMPLE.ORG.",
-      "site1.example"};
+      "example.com", "www.example.com", "a.b.c.d.e.f.g.h.i.example.net",
+      "com",         "EXAMPLE.ORG.",    "site1.example"};
   std::vector<interdict::Verdict> out(std::size(kNames));
   s->MatchNames(kNames, out);
   for (std::size_t i = 0; i < out.size(); ++i) {

@@ -73,8 +73,8 @@ std::uint64_t NameFingerprint(const HashKeys& keys, std::string_view name) {
 
 Status CheckCanonicalName(std::string_view name) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("\"" + std::string(name) + "\" is not a canonical domain: " +
-                                   why);
+    return Status::InvalidArgument("\"" + std::string(name) +
+                                   "\" is not a canonical domain: " + why);
   };
   if (name.empty() || name.size() > 253) return bad("its length is not 1 to 253");
   if (name.front() == '.' || name.back() == '.') return bad("it starts or ends with a dot");
@@ -127,17 +127,19 @@ Status ParseIpRule(TargetKind kind, std::string_view value, IpIn* out) {
     if (length > 32) return Status::InvalidArgument("\"" + std::string(value) + "\": prefix > 32");
     length += 96;
   } else if (inet_pton(AF_INET6, buf, b) == 1) {
-    out->v4 = false;
     if (length < 0) length = 128;
     if (length > 128) {
       return Status::InvalidArgument("\"" + std::string(value) + "\": prefix > 128");
     }
+    // An IPv4-mapped address or network is IPv4 (NormalizeIp writes it so already).
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    out->v4 = length >= 96 && std::memcmp(b, kMapped, sizeof(kMapped)) == 0;
   } else {
     return Status::InvalidArgument("\"" + std::string(value) + "\" is not an address");
   }
   const U128 addr = FromBytes(b);
-  const U128 host_mask = length == 0 ? ~static_cast<U128>(0)
-                                     : (static_cast<U128>(1) << (128 - length)) - 1;
+  const U128 host_mask =
+      length == 0 ? ~static_cast<U128>(0) : (static_cast<U128>(1) << (128 - length)) - 1;
   if (length < 128 && (addr & host_mask) != 0) {
     return Status::InvalidArgument("\"" + std::string(value) + "\" has host bits set");
   }
@@ -251,9 +253,7 @@ Status SnapshotBuilder::AddRule(TargetKind kind, std::string_view value, std::ui
   }
   switch (kind) {
     case TargetKind::kDomain:
-    case TargetKind::kDomainTree:
-      RETURN_IF_ERROR(CheckCanonicalName(value));
-      [[fallthrough]];
+    case TargetKind::kDomainTree: RETURN_IF_ERROR(CheckCanonicalName(value)); [[fallthrough]];
     case TargetKind::kApp:
     case TargetKind::kSearch: {
       if (value.empty()) return Status::InvalidArgument("empty rule value");
@@ -264,9 +264,8 @@ Status SnapshotBuilder::AddRule(TargetKind kind, std::string_view value, std::ui
     }
     case TargetKind::kUrl: {
       const std::size_t scheme = value.find("://");
-      const std::size_t path = scheme == std::string_view::npos
-                                   ? std::string_view::npos
-                                   : value.find('/', scheme + 3);
+      const std::size_t path =
+          scheme == std::string_view::npos ? std::string_view::npos : value.find('/', scheme + 3);
       if (path == std::string_view::npos) {
         return Status::InvalidArgument("\"" + std::string(value) +
                                        "\" is not a canonical URL (scheme://host/path)");
@@ -312,8 +311,8 @@ struct Compiled {
 
 // The name, app and search keys, and the URL origins, as (fingerprint, value) pairs. Returns
 // false when two different keys share a fingerprint under this seed.
-bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers,
-                 Compiled* c, std::vector<TableKey>* out) {
+bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers, Compiled* c,
+                 std::vector<TableKey>* out) {
   struct Fp {
     std::uint64_t fp;
     std::uint32_t index;  // into s.keys
@@ -392,8 +391,8 @@ bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers,
       }
       const std::string_view p = path(u);
       c->url_rules.push_back({static_cast<std::uint32_t>(c->strings.size()),
-                              static_cast<std::uint32_t>(p.size()),
-                              answers->Intern(Unique(&exact)), u.prefix ? fmt::kUrlPrefix : 0U});
+                              static_cast<std::uint32_t>(p.size()), answers->Intern(Unique(&exact)),
+                              u.prefix ? fmt::kUrlPrefix : 0U});
       c->strings.append(p);
       c->rules += 1;
       j = k;
@@ -523,8 +522,8 @@ std::uint64_t RandomSeed() {
 }
 
 // Lays the compiled parts out as one image with a header and checksum.
-AlignedBytes LayOut(std::uint64_t serial, const Compiled& c, const AnswerTable& answers,
-                    std::size_t* size) {
+AlignedBytes LayOut(std::uint64_t serial, std::string_view source, const Compiled& c,
+                    const AnswerTable& answers, std::size_t* size) {
   std::string_view parts[fmt::kSectionCount];
   parts[fmt::kFingerprints] = AsBytes(c.fps);
   parts[fmt::kValues] = AsBytes(c.values);
@@ -554,6 +553,7 @@ AlignedBytes LayOut(std::uint64_t serial, const Compiled& c, const AnswerTable& 
   h.seed = c.seed;
   h.rule_count = c.rules;
   h.bucket_count = c.fps.size() / fmt::kBucketSlots;
+  std::memcpy(h.source, source.data(), source.size());
   AlignedBytes image = AllocateImage(at);
   for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {
     if (!parts[s].empty()) {
@@ -576,6 +576,9 @@ Result<Snapshot> SnapshotBuilder::Build(std::uint64_t serial) {
   if (!(options.max_load > 0.5 && options.max_load <= 0.95)) {
     return Status::InvalidArgument("max_load must be in (0.5, 0.95]");
   }
+  if (options.source.size() > sizeof(fmt::Header::source)) {
+    return Status::InvalidArgument("the snapshot source is longer than 32 bytes");
+  }
   if (s.order_text.size() + s.url_text.size() > 0xffffffffULL) {
     return Status::InvalidArgument("too much text for one snapshot");
   }
@@ -587,8 +590,8 @@ Result<Snapshot> SnapshotBuilder::Build(std::uint64_t serial) {
     AnswerTable answers(s.orders.size());
     c.strings = s.order_text;
     for (const OrderIn& o : s.orders) {
-      c.orders.push_back({o.id, o.reference_offset, o.reference_length, o.body_offset,
-                          o.body_length});
+      c.orders.push_back(
+          {o.id, o.reference_offset, o.reference_length, o.body_offset, o.body_length});
     }
     std::vector<TableKey> keys;
     if (!CompileKeys(s, hk, &answers, &c, &keys)) {
@@ -605,7 +608,7 @@ Result<Snapshot> SnapshotBuilder::Build(std::uint64_t serial) {
       return Status::InvalidArgument("too many distinct order sets for one snapshot");
     }
     std::size_t size = 0;
-    AlignedBytes image = LayOut(serial, c, answers, &size);
+    AlignedBytes image = LayOut(serial, options.source, c, answers, &size);
     auto owner = std::make_unique<SnapshotImage>();
     owner->Own(std::move(image), size);
     RETURN_IF_ERROR(owner->Attach(false));

@@ -10,7 +10,9 @@ void SnapshotHolder::Publish(std::shared_ptr<const Snapshot> next) {
   version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-std::shared_ptr<const Snapshot> SnapshotHolder::Get() const { return current_.load(); }
+std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
+  return current_.load();
+}
 
 const Snapshot* SnapshotHolder::Reader::Current() {
   const std::uint64_t v = holder_.version_.load(std::memory_order_acquire);

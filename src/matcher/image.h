@@ -25,7 +25,7 @@ using matcher::HashKeys;
 using matcher::U128;
 
 struct AlignedDelete {
-  void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{64}); }
+  void operator()(std::byte* p) const { ::operator delete (p, std::align_val_t{64}); }
 };
 using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
 

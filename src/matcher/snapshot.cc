@@ -32,7 +32,7 @@ static_assert(std::endian::native == std::endian::little, "matcher images are li
 // ---------------------------------------------------------------------------------------------
 // The image
 AlignedBytes AllocateImage(std::size_t size) {
-  auto* p = static_cast<std::byte*>(::operator new(size, std::align_val_t{64}));
+  auto* p = static_cast<std::byte*>(::operator new (size, std::align_val_t{64}));
   std::memset(p, 0, size);
   return AlignedBytes(p);
 }
@@ -58,8 +58,8 @@ Status Corrupt(const std::string& what) {
 
 const char* SectionName(std::uint32_t s) {
   static constexpr const char* kNames[fmt::kSectionCount] = {
-      "fingerprints", "values",    "extras",         "url_rules",     "strings",
-      "ip_starts",    "ip_sets",   "ip_set_offsets", "ip_set_rules",  "ip_rules",
+      "fingerprints",   "values",        "extras",         "url_rules",    "strings",
+      "ip_starts",      "ip_sets",       "ip_set_offsets", "ip_set_rules", "ip_rules",
       "answer_offsets", "answer_orders", "orders"};
   return kNames[s];
 }
@@ -88,8 +88,8 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   if (h.version != fmt::kVersion) {
     return Status::FailedPrecondition("matcher snapshot version " + std::to_string(h.version) +
-                                 " is not supported (this build reads " +
-                                 std::to_string(fmt::kVersion) + ")");
+                                      " is not supported (this build reads " +
+                                      std::to_string(fmt::kVersion) + ")");
   }
   if (h.header_size != sizeof(fmt::Header)) return Corrupt("bad header size");
   if (h.image_size != size_) {
@@ -103,12 +103,12 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   std::size_t count[fmt::kSectionCount];
   static constexpr std::size_t kElement[fmt::kSectionCount] = {
-      8, 4, sizeof(fmt::Extra), sizeof(fmt::UrlRule), 1, 16, 4, 4, 4, sizeof(fmt::IpRule),
+      8, 4, sizeof(fmt::Extra),      sizeof(fmt::UrlRule), 1, 16, 4, 4, 4, sizeof(fmt::IpRule),
       4, 4, sizeof(fmt::OrderRecord)};
   for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {
     const fmt::SectionRef& r = h.sections[s];
-    if (r.offset % fmt::kSectionAlign != 0 || r.offset < sizeof(fmt::Header) ||
-        r.offset > size_ || r.size > size_ - r.offset || r.size % kElement[s] != 0) {
+    if (r.offset % fmt::kSectionAlign != 0 || r.offset < sizeof(fmt::Header) || r.offset > size_ ||
+        r.size > size_ - r.offset || r.size % kElement[s] != 0) {
       return Corrupt(std::string("section ") + SectionName(s) + " is out of bounds");
     }
     count[s] = r.size / kElement[s];
@@ -270,8 +270,8 @@ bool PrepareName(const HashKeys& keys, std::string_view name, PreparedName* out)
 }
 
 // Probes a prepared name, most specific rule first.
-Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps,
-                    const std::uint16_t* starts, int count) {
+Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps, const std::uint16_t* starts,
+                    int count) {
   const std::int64_t whole = img.Find(fps[count - 1]);
   if (whole >= 0) {
     if (const std::uint32_t a = img.ExactAnswer(whole); a != fmt::kNone) {
@@ -289,6 +289,12 @@ Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps,
     }
   }
   return {};
+}
+
+// IPv4 addresses live in ::ffff:0:0/96; only IPv4 rules apply to them.
+bool IsV4Mapped(const std::uint8_t b[16]) {
+  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(b, kPrefix, sizeof(kPrefix)) == 0;
 }
 
 U128 FromBytes16(const std::uint8_t b[16]) {
@@ -342,11 +348,19 @@ Snapshot::~Snapshot() = default;
 std::string_view Snapshot::bytes() const {
   return {reinterpret_cast<const char*>(image_->base_), image_->size_};
 }
-std::uint64_t Snapshot::serial() const { return image_->header_->serial; }
+std::uint64_t Snapshot::serial() const {
+  return image_->header_->serial;
+}
+std::string_view Snapshot::source() const {
+  const char* s = image_->header_->source;
+  return {s, strnlen(s, sizeof(image_->header_->source))};
+}
 std::size_t Snapshot::rule_count() const {
   return static_cast<std::size_t>(image_->header_->rule_count);
 }
-std::size_t Snapshot::order_count() const { return image_->order_count_; }
+std::size_t Snapshot::order_count() const {
+  return image_->order_count_;
+}
 
 Verdict Snapshot::MatchName(std::string_view name) const {
   PreparedName q;
@@ -405,10 +419,13 @@ Verdict Snapshot::MatchIp16(const std::uint8_t address[16]) const {
   const SnapshotImage& img = *image_;
   const std::uint32_t set = img.IpSet(FromBytes16(address));
   if (set == fmt::kNone) return {};
-  const std::span<const std::uint32_t> rules = img.IpSetRules(set);
-  if (rules.empty()) return {};
-  const fmt::IpRule& r = img.ip_rules_[rules.front()];
-  return {r.answer, static_cast<TargetKind>(r.kind), 0};
+  const bool v4 = IsV4Mapped(address);
+  for (const std::uint32_t i : img.IpSetRules(set)) {
+    const fmt::IpRule& r = img.ip_rules_[i];
+    if (v4 && r.v4 == 0) continue;  // an IPv6 network does not cover IPv4 addresses
+    return {r.answer, static_cast<TargetKind>(r.kind), 0};
+  }
+  return {};
 }
 
 Verdict Snapshot::MatchIp(std::string_view address) const {
@@ -493,10 +510,12 @@ class Explainer {
     const std::uint32_t set = img_.IpSet(FromBytes16(a));
     if (set == fmt::kNone) return;
     // Exact address rules first, then CIDRs from the longest prefix.
+    const bool v4 = IsV4Mapped(a);
     for (const bool exact : {true, false}) {
       for (const std::uint32_t r : img_.IpSetRules(set)) {
         const fmt::IpRule& rule = img_.ip_rules_[r];
         if ((rule.kind == static_cast<std::uint8_t>(TargetKind::kIp)) != exact) continue;
+        if (v4 && rule.v4 == 0) continue;
         Add(static_cast<TargetKind>(rule.kind), FormatAddress(rule), rule.answer);
       }
     }
@@ -527,8 +546,8 @@ class Explainer {
     const std::string_view path = url.substr(path_start);
     const std::size_t question = path.find('?');
     const std::string_view path_only = path.substr(0, question);
-    const std::int64_t slot = img_.Find(
-        matcher::StringFingerprint(img_.keys_, matcher::kNsUrlOrigin, origin.data(), origin.size()));
+    const std::int64_t slot = img_.Find(matcher::StringFingerprint(
+        img_.keys_, matcher::kNsUrlOrigin, origin.data(), origin.size()));
     if (const fmt::Extra* e = slot >= 0 ? img_.ExtraOf(slot) : nullptr; e != nullptr) {
       for (std::uint32_t i = e->url_begin; i < e->url_begin + e->url_count; ++i) {
         const fmt::UrlRule& r = img_.url_rules_[i];
@@ -538,9 +557,8 @@ class Explainer {
           hit = path.substr(0, rule.size()) == rule;
         } else {
           // An exact rule without a query string covers the page with any query string.
-          hit = path == rule ||
-                (rule.find('?') == std::string_view::npos && question != std::string_view::npos &&
-                 path_only == rule);
+          hit = path == rule || (rule.find('?') == std::string_view::npos &&
+                                 question != std::string_view::npos && path_only == rule);
         }
         if (!hit) continue;
         std::string value(origin);
@@ -616,12 +634,13 @@ Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
   if (size < sizeof(fmt::Header)) {
     close(fd);
     return Status::Corruption(path + ": the matcher snapshot is corrupt: it is " +
-                            std::to_string(size) + " bytes, shorter than its header");
+                              std::to_string(size) + " bytes, shorter than its header");
   }
   void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int err = errno;
   close(fd);
-  if (mapped == MAP_FAILED) return Status::IOError("cannot map " + path + ": " + std::strerror(err));
+  if (mapped == MAP_FAILED)
+    return Status::IOError("cannot map " + path + ": " + std::strerror(err));
   madvise(mapped, size, MADV_WILLNEED);
   auto image = std::make_unique<SnapshotImage>();
   image->Map(mapped, size);

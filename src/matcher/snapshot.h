@@ -70,7 +70,9 @@ class Snapshot {
   std::string_view bytes() const;
 
   std::uint64_t serial() const;
-  std::size_t rule_count() const;   // (target, kind) rules, each with one or more orders
+  // What the snapshot was compiled from (SnapshotBuildOptions::source), e.g. a registry id.
+  std::string_view source() const;
+  std::size_t rule_count() const;  // (target, kind) rules, each with one or more orders
   std::size_t order_count() const;
 
   // --- hot paths -------------------------------------------------------------------------
@@ -114,6 +116,8 @@ struct SnapshotBuildOptions {
   std::uint64_t seed = 0;
   // Hash table fill, in (0.5, 0.95].
   double max_load = 0.85;
+  // Recorded in the image: what it is compiled from (at most 32 bytes).
+  std::string source;
 };
 
 // Collects rules and compiles them. Not thread-safe; one builder per build.

@@ -63,6 +63,7 @@ struct Header {
   std::uint64_t seed;          // the fingerprint key; the hash secrets derive from it
   std::uint64_t rule_count;    // distinct (kind, value) rules
   std::uint64_t bucket_count;  // slots / kBucketSlots
+  char source[32];             // what it was compiled from (a registry id), zero-padded
   std::uint8_t checksum[32];
   SectionRef sections[kSectionCount];
 };
@@ -109,7 +110,7 @@ struct OrderRecord {
   std::uint32_t body_length;
 };
 
-static_assert(sizeof(Header) == 56 + 32 + 16 * kSectionCount, "the header has no padding");
+static_assert(sizeof(Header) == 56 + 32 + 32 + 16 * kSectionCount, "the header has no padding");
 static_assert(sizeof(IpRule) == 24);
 static_assert(sizeof(OrderRecord) == 24);
 

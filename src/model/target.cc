@@ -475,8 +475,21 @@ bool LooksLikeIp(std::string_view s) {
   return true;
 }
 
-// `s` is trimmed.
-Problem ParseIp(std::string_view s, IpAddress* ip) {
+bool IsV4Mapped(const IpAddress& ip) {
+  static constexpr std::array<unsigned char, 12> kPrefix = {0, 0, 0, 0, 0,    0,
+                                                            0, 0, 0, 0, 0xff, 0xff};
+  return ip.family == AF_INET6 && std::equal(kPrefix.begin(), kPrefix.end(), ip.bytes.begin());
+}
+
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address: one spelling for both.
+void UnmapV4(IpAddress* ip) {
+  std::copy(ip->bytes.begin() + 12, ip->bytes.end(), ip->bytes.begin());
+  std::fill(ip->bytes.begin() + 4, ip->bytes.end(), 0);
+  ip->family = AF_INET;
+}
+
+// `s` is trimmed. An IPv4-mapped address becomes IPv4 unless keep_mapped.
+Problem ParseIp(std::string_view s, IpAddress* ip, bool keep_mapped = false) {
   if (s.empty()) return "the address is empty";
   if (s.find('%') != std::string_view::npos) return "zone ids (\"%...\") are not allowed";
   if (s.size() >= INET6_ADDRSTRLEN) return "not an IPv4 or IPv6 address";
@@ -504,6 +517,7 @@ Problem ParseIp(std::string_view s, IpAddress* ip) {
   }
   if (inet_pton(AF_INET6, z.data(), ip->bytes.data()) == 1) {
     ip->family = AF_INET6;
+    if (!keep_mapped && IsV4Mapped(*ip)) UnmapV4(ip);
     return {};
   }
   return "not an IPv4 or IPv6 address";
@@ -513,7 +527,7 @@ Problem ParseIp(std::string_view s, IpAddress* ip) {
 Problem ParseCidr(std::string_view s, IpAddress* network, unsigned* length) {
   const std::size_t slash = s.find('/');
   if (slash == std::string_view::npos) return "no \"/prefix-length\"";
-  Problem p = ParseIp(s.substr(0, slash), network);
+  Problem p = ParseIp(s.substr(0, slash), network, true);
   if (!p.empty()) return p;
   const std::string_view len = s.substr(slash + 1);
   if (len.empty()) return "the prefix length is empty";
@@ -530,6 +544,11 @@ Problem ParseCidr(std::string_view s, IpAddress* network, unsigned* length) {
     return "the prefix length " + std::to_string(value) + " is over " +
            std::to_string(network->bits()) + " for an " +
            (network->family == AF_INET ? "IPv4" : "IPv6") + " address";
+  }
+  // A network inside ::ffff:0:0/96 is an IPv4 network.
+  if (IsV4Mapped(*network) && value >= 96) {
+    UnmapV4(network);
+    value -= 96;
   }
   *length = value;
   // Clear the host bits and see whether that changed anything.
@@ -661,11 +680,11 @@ Problem NormalizeUrlHost(const boost::urls::authority_view& u, std::string* out)
   switch (u.host_type()) {
     case boost::urls::host_type::ipv4:
     case boost::urls::host_type::ipv6: {
-      const bool v6 = u.host_type() == boost::urls::host_type::ipv6;
       const std::string_view text = u.encoded_host_address();
       IpAddress ip;
-      Problem p = ParseIp(text, &ip);
+      Problem p = ParseIp(text, &ip);  // [::ffff:a.b.c.d] becomes a.b.c.d
       if (!p.empty()) return "host " + Quote(text) + ": " + p;
+      const bool v6 = ip.family == AF_INET6;
       out->append(v6 ? "[" : "").append(FormatIp(ip)).append(v6 ? "]" : "");
       return {};
     }

@@ -247,10 +247,14 @@ Status MatchHost(Transaction& tx, std::string_view host, std::vector<InForceEntr
     return Status::Ok();
   };
   if (IsIpLiteral(host)) {
-    RETURN_IF_ERROR(exact(TargetKind::kIp, host));
+    // One spelling per address: an IPv4-mapped IPv6 host is its IPv4 address.
+    Result<std::string> canonical = NormalizeIp(host);
+    if (!canonical.ok()) return Status::Ok();
+    const std::string_view ip = *canonical;
+    RETURN_IF_ERROR(exact(TargetKind::kIp, ip));
     ASSIGN_OR_RETURN(std::vector<InForceEntry> cidrs, tx.ListInForce(TargetKind::kCidr));
     for (InForceEntry& e : cidrs) {
-      if (CidrContains(e.target.value, host)) out->push_back(std::move(e));
+      if (CidrContains(e.target.value, ip)) out->push_back(std::move(e));
     }
     return Status::Ok();
   }
@@ -277,9 +281,13 @@ Status MatchUrl(Transaction& tx, std::string_view url, std::vector<InForceEntry>
   for (InForceEntry& e : candidates) {
     const std::string& v = e.target.value;
     const bool prefix = !v.empty() && v.back() == '*';
+    // An exact rule without a query string covers the page with any query string; one with a
+    // query string names that query only. A prefix rule compares everything before its '*'.
+    const std::string_view page = url.substr(0, url.find('?'));
     const bool hit =
         prefix ? url.substr(0, v.size() - 1) == std::string_view(v).substr(0, v.size() - 1)
-               : url == v;
+               : url == v ||
+                     (v.find('?') == std::string::npos && page.size() < url.size() && page == v);
     if (hit) out->push_back(std::move(e));
   }
   std::string_view host = url.substr(host_start, host_end - host_start);
@@ -749,6 +757,7 @@ Result<std::vector<InForceEntry>> Registry::InForce(std::optional<TargetKind> ki
 Result<InForceSnapshot> Registry::Snapshot() {
   InForceSnapshot snap;
   RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(snap.registry_id, tx.RegistryId());
     ASSIGN_OR_RETURN(snap.serial, tx.CurrentSerial());
     ASSIGN_OR_RETURN(snap.entries, tx.ListInForce(std::nullopt));
     std::vector<Id> ids;
@@ -763,6 +772,16 @@ Result<InForceSnapshot> Registry::Snapshot() {
     return Status::Ok();
   }));
   return snap;
+}
+
+Result<std::pair<std::string, Serial>> Registry::Version() {
+  std::pair<std::string, Serial> v;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(v.first, tx.RegistryId());
+    ASSIGN_OR_RETURN(v.second, tx.CurrentSerial());
+    return Status::Ok();
+  }));
+  return v;
 }
 
 Result<std::vector<InForceEntry>> Registry::AllTargets(std::optional<TargetKind> kind) {

@@ -69,6 +69,7 @@ struct CheckResult {
 
 // The in-force set at one serial, with the orders it refers to (for exports and feeds).
 struct InForceSnapshot {
+  std::string registry_id;  // Store::RegistryId
   Serial serial = 0;
   std::vector<InForceEntry> entries;  // sorted by kind, value, order
   std::vector<Order> orders;          // every order named in entries, by id
@@ -143,6 +144,8 @@ class Registry {
   Result<std::vector<InForceEntry>> InForce(std::optional<TargetKind> kind);
   // The in-force set and its orders, read in one transaction.
   Result<InForceSnapshot> Snapshot();
+  // The registry's id and current serial: together they name one in-force set.
+  Result<std::pair<std::string, Serial>> Version();
   // Every target attached to any order, with its order(s), whether in force or not.
   Result<std::vector<InForceEntry>> AllTargets(std::optional<TargetKind> kind);
 

@@ -137,8 +137,19 @@ CREATE TRIGGER serials_increase BEFORE INSERT ON serials
   BEGIN SELECT RAISE(ABORT, 'serials must increase by one'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// A random identity for this registry, so that artifacts derived from it (compiled matcher
+// snapshots) are never mistaken for another registry's at the same serial.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE registry_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO registry_meta (key, value) VALUES ('registry_id', lower(hex(randomblob(16))));
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
+    {2, "registry identity", kV2},
 }};
 
 }  // namespace

@@ -357,6 +357,15 @@ class SqliteTransaction final : public Transaction {
     return Rows<Id>(*s, [](const Statement& st) -> Result<Id> { return st.Int(0); });
   }
 
+  Result<std::string> RegistryId() override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT value FROM registry_meta WHERE key = 'registry_id'"));
+    StatementScope scope(*s);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return Status::Corruption("the registry has no registry_id");
+    return std::string(s->Text(0));
+  }
+
   Result<Serial> CurrentSerial() override {
     ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT COALESCE(MAX(serial), 0) FROM serials"));
     StatementScope scope(*s);

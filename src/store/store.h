@@ -87,6 +87,9 @@ class Transaction {
   // Ids of submitted or under-review referrals that name the target.
   virtual Result<std::vector<Id>> OpenReferralsWithTarget(Id target_id) = 0;
 
+  // A random id chosen when the registry was created (32 hex digits).
+  virtual Result<std::string> RegistryId() = 0;
+
   // The in-force set and its serials.
   virtual Result<Serial> CurrentSerial() = 0;
   // Allocates the next serial (current + 1) and records who made it and why.

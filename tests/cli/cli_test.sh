@@ -139,6 +139,41 @@ expect_exit 0 -- run --db "$db2" check легально.com
 expect_exit 0 -- run --db "$db2" --json targets list --in-force
 echo "$out" | python3 -c 'import json,sys; print("\n".join(sorted(set(e["kind"]+" "+e["value"]+" "+e["order_reference"] for e in json.load(sys.stdin)))))' >"$tmp/before.txt"
 
+echo "== the compiled matcher: check --batch, matcher compile/info, check --snapshot"
+# Every in-force value checks blocked, in one batch; unrelated names check allowed.
+expect_exit 0 -- run --db "$db2" targets list --in-force --kind domain
+cut -f2 <<<"$out" | sort -u >"$tmp/domains.txt"
+{ cat "$tmp/domains.txt"; echo "not-blocked.example"; echo "a..b"; } >"$tmp/batch.txt"
+expect_exit 2 -- run --db "$db2" check --batch <"$tmp/batch.txt"
+expect_contains "batch counts the bad line" "$err" "1 value(s) could not be checked"
+expect_eq "batch: one line per value" "$(wc -l <<<"$out")" "$(wc -l <"$tmp/batch.txt")"
+expect_eq "batch: every in-force domain is blocked" "$(grep -c $'\tblocked\t' <<<"$out")" "$(wc -l <"$tmp/domains.txt")"
+expect_contains "batch: allowed line" "$out" $'not-blocked.example\tallowed\t'
+expect_contains "batch: error line" "$out" $'a..b\terror\tdomain "a..b": label 2 is empty'
+expect_contains "batch: references" "$out" $'0chan.hk\tblocked\t'
+expect_exit 0 -- run --db "$db2" check --batch <<<$'0CHAN.HK.\nhttp://0chan.hk/h/res/214.html?x=1'
+expect_eq "batch keeps the value as written" "$(cut -f1,2 <<<"$out" | tr '\n' ' ')" \
+  $'0CHAN.HK.\tblocked http://0chan.hk/h/res/214.html?x=1\tblocked '
+expect_exit 0 -- test -s "$db2.matcher"
+expect_exit 0 -- run --db "$db2" matcher compile -o "$tmp/m.snap"
+expect_contains "compile reports the serial" "$out" "serial "
+expect_exit 0 -- run --json matcher info "$tmp/m.snap"
+expect_eq "matcher info: orders" "$(json 'd["orders"] > 900')" True
+# The file alone answers, without the registry.
+expect_exit 0 -- run --db "$tmp/none.db" check --snapshot "$tmp/m.snap" 0chan.hk
+expect_exit 1 -- run --db "$tmp/none.db" check --snapshot "$tmp/m.snap" not-blocked.example
+expect_exit 0 -- test ! -e "$tmp/none.db"
+# A damaged file is refused with its name.
+cp "$tmp/m.snap" "$tmp/bad.snap"
+printf 'X' | dd of="$tmp/bad.snap" bs=1 seek=500 conv=notrunc status=none
+expect_exit 2 -- run check --snapshot "$tmp/bad.snap" 0chan.hk
+expect_contains "damaged matcher named" "$err" "bad.snap: the matcher snapshot is corrupt: checksum mismatch"
+head -c 100 "$tmp/m.snap" >"$tmp/short.snap"
+expect_exit 2 -- run matcher info "$tmp/short.snap"
+expect_contains "truncated matcher" "$err" "shorter than its header"
+expect_exit 2 -- run check --batch www.0chan.hk
+expect_contains "value and --batch" "$err" "check takes a value, or --batch"
+
 echo "== export and import back: z-i and JSON"
 for fmt in zi-csv json csv; do
   expect_exit 0 -- run --db "$db2" export --format "$fmt" -o "$tmp/export.$fmt"

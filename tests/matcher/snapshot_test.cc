@@ -103,9 +103,11 @@ struct Rule {
   std::int64_t order;
 };
 
-Snapshot Build(const std::vector<Rule>& rules, std::uint64_t serial = 1,
-               std::uint64_t seed = 0) {
-  SnapshotBuilder b(SnapshotBuildOptions{seed, 0.85});
+Snapshot Build(const std::vector<Rule>& rules, std::uint64_t serial = 1, std::uint64_t seed = 0) {
+  SnapshotBuildOptions options;
+  options.seed = seed;
+  options.source = "test";
+  SnapshotBuilder b(options);
   std::map<std::int64_t, std::uint32_t> orders;
   for (const Rule& r : rules) {
     auto it = orders.find(r.order);
@@ -130,7 +132,9 @@ Pair BuildPair(const std::vector<Rule>& rules) {
   return p;
 }
 
-Found Lookup(const Snapshot& s, std::string_view q) { return FromVerdict(s, q, s.MatchName(q)); }
+Found Lookup(const Snapshot& s, std::string_view q) {
+  return FromVerdict(s, q, s.MatchName(q));
+}
 
 // Rules with an in-force entry per (target, order), the way the registry lists them.
 std::vector<std::string> Explained(const Snapshot& s, std::string_view spelled) {
@@ -172,8 +176,8 @@ TEST(SnapshotNames, TreeRulesMatchTheNameAndEverySubdomain) {
 }
 
 TEST(SnapshotNames, CaseTrailingDotAndULabelsAreNormalized) {
-  Snapshot s = Build({{TargetKind::kDomainTree, "xn--e1afmkfd.com", 1},
-                      {TargetKind::kDomain, "example.org", 2}});
+  Snapshot s = Build(
+      {{TargetKind::kDomainTree, "xn--e1afmkfd.com", 1}, {TargetKind::kDomain, "example.org", 2}});
   EXPECT_TRUE(s.MatchName("EXAMPLE.Org.").blocked());
   EXPECT_TRUE(s.MatchName("example.org.").blocked());
   EXPECT_TRUE(s.MatchName("XN--E1AFMKFD.COM").blocked());
@@ -238,13 +242,14 @@ TEST(SnapshotNames, ExactAndTreeOnOneNameFromDifferentOrders) {
                       {TargetKind::kDomainTree, "example.com", 4}});
   const Verdict v = s.MatchName("example.com");
   EXPECT_EQ(v.kind, TargetKind::kDomain) << "the exact rule is the most specific";
-  EXPECT_EQ(Explained(s, "example.com"),
-            (std::vector<std::string>{"domain:example.com@1/ORD-1",
-                                      "domain-tree:example.com@2/ORD-2",
-                                      "domain-tree:example.com@4/ORD-4", "domain-tree:com@3/ORD-3"}));
-  EXPECT_EQ(Explained(s, "www.example.com"),
-            (std::vector<std::string>{"domain-tree:example.com@2/ORD-2",
-                                      "domain-tree:example.com@4/ORD-4", "domain-tree:com@3/ORD-3"}));
+  EXPECT_EQ(
+      Explained(s, "example.com"),
+      (std::vector<std::string>{"domain:example.com@1/ORD-1", "domain-tree:example.com@2/ORD-2",
+                                "domain-tree:example.com@4/ORD-4", "domain-tree:com@3/ORD-3"}));
+  EXPECT_EQ(
+      Explained(s, "www.example.com"),
+      (std::vector<std::string>{"domain-tree:example.com@2/ORD-2",
+                                "domain-tree:example.com@4/ORD-4", "domain-tree:com@3/ORD-3"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,8 +370,8 @@ void ExpectSameAnswers(const std::vector<std::string>& names, std::size_t query_
 }
 
 TEST(SnapshotDifferential, RealPiracyAndTorrentLists) {
-  std::vector<std::string> names = ReadList(std::string(INTERDICT_TESTDATA) +
-                                            "/blocklists/piracy-nl.txt");
+  std::vector<std::string> names =
+      ReadList(std::string(INTERDICT_TESTDATA) + "/blocklists/piracy-nl.txt");
   const std::vector<std::string> torrent =
       ReadList(std::string(INTERDICT_TESTDATA) + "/blocklists/torrent.txt");
   ASSERT_GT(names.size(), 2000U);
@@ -424,10 +429,10 @@ TEST(SnapshotUrls, ExactPrefixAndQueryStrings) {
             V{"url:http://example.com/watch?v=1@3/ORD-3"});
   EXPECT_EQ(Explained(s, "http://example.com/watch?v=2"), V{})
       << "a rule with a query names that query only";
-  EXPECT_EQ(Explained(s, "https://example.com:8443/x"), V{"url:https://example.com:8443/x@4/ORD-4"});
+  EXPECT_EQ(Explained(s, "https://example.com:8443/x"),
+            V{"url:https://example.com:8443/x@4/ORD-4"});
   EXPECT_EQ(Explained(s, "https://example.com/x"), V{});
-  EXPECT_EQ(Explained(s, "https://a.cdn.example.net/x?y"),
-            V{"domain-tree:cdn.example.net@5/ORD-5"})
+  EXPECT_EQ(Explained(s, "https://a.cdn.example.net/x?y"), V{"domain-tree:cdn.example.net@5/ORD-5"})
       << "a URL is blocked by the rules on its host";
 }
 
@@ -475,11 +480,17 @@ TEST(SnapshotIps, Ipv6MappedAndTheWholeSpace) {
   EXPECT_TRUE(s.MatchIp("::ffff:192.0.2.1").blocked()) << "IPv4-mapped IPv6";
   EXPECT_TRUE(s.MatchIp("192.0.2.1").blocked());
   EXPECT_FALSE(s.MatchIp("192.0.2.2").blocked());
-  EXPECT_EQ(Explained(s, "ip:::ffff:192.0.2.1"), (std::vector<std::string>{"ip:192.0.2.1@4/ORD-4"}));
+  EXPECT_EQ(Explained(s, "ip:::ffff:192.0.2.1"),
+            (std::vector<std::string>{"ip:192.0.2.1@4/ORD-4"}));
 
   Snapshot all = Build({{TargetKind::kCidr, "0.0.0.0/0", 1}, {TargetKind::kCidr, "::/0", 2}});
-  EXPECT_EQ(Explained(all, "203.0.113.9"),
-            (std::vector<std::string>{"cidr:0.0.0.0/0@1/ORD-1", "cidr:::/0@2/ORD-2"}));
+  EXPECT_EQ(Explained(all, "203.0.113.9"), (std::vector<std::string>{"cidr:0.0.0.0/0@1/ORD-1"}))
+      << "an IPv6 network does not cover IPv4 addresses";
+  EXPECT_EQ(all.order(all.AnswerOrders(all.MatchIp("203.0.113.9").answer)[0]).id, 1);
+  Snapshot v6only = Build({{TargetKind::kCidr, "::/0", 2}});
+  EXPECT_FALSE(v6only.MatchIp("203.0.113.9").blocked());
+  EXPECT_FALSE(v6only.MatchIp("::ffff:203.0.113.9").blocked());
+  EXPECT_TRUE(v6only.MatchIp("2001:db8::9").blocked());
   EXPECT_EQ(Explained(all, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
             (std::vector<std::string>{"cidr:::/0@2/ORD-2"}));
   EXPECT_EQ(Explained(all, "::"), (std::vector<std::string>{"cidr:::/0@2/ORD-2"}));

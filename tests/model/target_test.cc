@@ -327,7 +327,7 @@ constexpr Valid kValidUrls[] = {
     {"http://%31%39%32.0.2.1/", "http://192.0.2.1/"},
     {"http://[2001:DB8::1]/", "http://[2001:db8::1]/"},
     {"http://[2001:0db8:0:0:0:0:0:0001]:8080/", "http://[2001:db8::1]:8080/"},
-    {"http://[::FFFF:192.0.2.1]/", "http://[::ffff:192.0.2.1]/"},
+    {"http://[::FFFF:192.0.2.1]/", "http://192.0.2.1/"},  // an IPv4-mapped host is IPv4
     {"http://пример.рф/путь", "http://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C"},
     {"http://ПРИМЕР.РФ/", "http://xn--e1afmkfd.xn--p1ai/"},
     {"http://%D0%BF%D1%80%D0%B8%D0%BC%D0%B5%D1%80.%D1%80%D1%84/", "http://xn--e1afmkfd.xn--p1ai/"},
@@ -418,8 +418,10 @@ constexpr Valid kValidIps[] = {
     {"::1", "::1"},
     {"0:0:0:0:0:0:0:1", "::1"},
     {"FE80::ABCD", "fe80::abcd"},
-    {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},
-    {"::FFFF:C000:0201", "::ffff:192.0.2.1"},
+    // An IPv4-mapped address is its IPv4 address.
+    {"::ffff:192.0.2.1", "192.0.2.1"},
+    {"::FFFF:C000:0201", "192.0.2.1"},
+    {"::fffe:c000:201", "::fffe:c000:201"},
 };
 
 constexpr Invalid kInvalidIps[] = {
@@ -463,6 +465,10 @@ constexpr Valid kValidCidrs[] = {
     {"::/0", "::/0"},
     {"::1/128", "::1/128"},
     {"2001:db8:0:0:8000::/65", "2001:db8:0:0:8000::/65"},
+    // Networks inside ::ffff:0:0/96 are IPv4 networks; the /96 itself and wider stay IPv6.
+    {"::ffff:10.0.0.0/104", "10.0.0.0/8"},
+    {"::ffff:192.0.2.1/128", "192.0.2.1/32"},
+    {"::ffff:0.0.0.0/96", "0.0.0.0/0"},
 };
 
 constexpr Invalid kInvalidCidrs[] = {

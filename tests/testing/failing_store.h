@@ -66,6 +66,7 @@ class FailingTransaction final : public Transaction {
   Result<std::vector<Id>> OpenReferralsWithTarget(Id t) override {
     return in_.OpenReferralsWithTarget(t);
   }
+  Result<std::string> RegistryId() override { return in_.RegistryId(); }
   Result<Serial> CurrentSerial() override { return in_.CurrentSerial(); }
   Result<Serial> NextSerial(UnixTime at, std::string_view a, std::string_view s) override {
     RETURN_IF_ERROR(Tick());
