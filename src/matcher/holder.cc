@@ -5,20 +5,25 @@
 namespace interdict {
 
 void SnapshotHolder::Publish(std::shared_ptr<const Snapshot> next) {
-  // The old snapshot is released here or by its last reader, never under the atomic's lock.
-  std::shared_ptr<const Snapshot> old = current_.exchange(std::move(next));
-  version_.fetch_add(1, std::memory_order_acq_rel);
+  std::shared_ptr<const Snapshot> old;
+  {
+    const std::lock_guard<std::mutex> lock(mu_);
+    old = std::exchange(current_, std::move(next));
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  // `old` is released here, outside the lock, or later by its last reader.
 }
 
 std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
-  return current_.load();
+  const std::lock_guard<std::mutex> lock(mu_);
+  return current_;
 }
 
 const Snapshot* SnapshotHolder::Reader::Current() {
-  const std::uint64_t v = holder_.version_.load(std::memory_order_acquire);
-  if (v != seen_ || !snapshot_) {
-    snapshot_ = holder_.current_.load();
-    seen_ = v;
+  if (holder_.version_.load(std::memory_order_acquire) != seen_) {
+    const std::lock_guard<std::mutex> lock(holder_.mu_);
+    snapshot_ = holder_.current_;
+    seen_ = holder_.version_.load(std::memory_order_relaxed);
   }
   return snapshot_.get();
 }

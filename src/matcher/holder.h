@@ -1,9 +1,11 @@
 // SnapshotHolder: the current snapshot of a long-running process, swapped atomically.
 //
-// Readers never wait for a writer and never see a half-built snapshot: Publish() installs a
-// fully built one with a single atomic store. A snapshot is freed when the last reader holding
-// it lets go. Hot loops use a Reader, which keeps its own reference and only touches the shared
-// pointer again when the holder's version changed (one relaxed atomic load per lookup).
+// Readers never see a half-built snapshot: Publish() installs a fully built one by swapping one
+// pointer. A snapshot is freed when the last reader holding it lets go. Lookups themselves take
+// no lock (a Snapshot is immutable). Hot loops use a Reader: it keeps its own reference and
+// checks one atomic version counter per call; only after a Publish does it take the holder's
+// mutex, once, for as long as it takes to copy a shared_ptr. The publisher holds that mutex only
+// for the pointer swap: building and freeing snapshots happen outside it.
 //
 // Thread-safety: all SnapshotHolder methods may be called from any thread. A Reader belongs to
 // one thread.
@@ -12,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "matcher/snapshot.h"
 
@@ -46,8 +49,9 @@ class SnapshotHolder {
   };
 
  private:
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
-  std::atomic<std::uint64_t> version_{0};
+  mutable std::mutex mu_;
+  std::shared_ptr<const Snapshot> current_;  // guarded by mu_
+  std::atomic<std::uint64_t> version_{0};    // written under mu_, read without it
 };
 
 }  // namespace interdict
