@@ -8,6 +8,8 @@
 #include "core/digest.h"
 #include "io/exporter.h"
 #include "io/importer.h"
+#include "matcher/snapshot.h"
+#include "registry/matcher_cache.h"
 
 namespace interdict::cli {
 namespace {
@@ -172,6 +174,25 @@ void AddDemoCommand(CLI::App& app, Context& ctx) {
     std::ifstream in(path);
     std::string line;
     for (int i = 0; i < 12 && std::getline(in, line); ++i) std::cout << "  " << line << "\n";
+
+    // The compiled matcher, as `interdict check` uses it, and a few checks through it.
+    bool from_cache = false;
+    std::string note;
+    ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> matcher,
+                     CurrentMatcher(*reg, ctx.globals().db + ".matcher", &from_cache, &note));
+    std::cout << "matcher: " << matcher->rule_count() << " rules of " << matcher->order_count()
+              << " orders at serial " << matcher->serial() << ", " << matcher->bytes().size()
+              << " bytes in " << ctx.globals().db << ".matcher\n";
+    for (std::string_view q : {"www.thepiratebay.org", "thepiratebay.org.example", "1337X.TO."}) {
+      const Verdict v = matcher->MatchName(q);
+      std::cout << "  check " << q << ": "
+                << (v.blocked()
+                        ? "blocked by order " +
+                              std::string(
+                                  matcher->order(matcher->AnswerOrders(v.answer)[0]).reference)
+                        : std::string("allowed"))
+                << "\n";
+    }
     return kExitOk;
   });
 }

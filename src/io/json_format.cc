@@ -15,7 +15,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kFormat = "interdict-orders";
-constexpr std::size_t kMaxFileBytes = std::size_t{4} << 30;
 
 // Line and column (1-based) of a byte offset, for parse errors.
 std::string LineCol(std::string_view text, std::size_t offset) {
