@@ -9,3 +9,9 @@ if(INTERDICT_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+
+# libFuzzer builds (the `fuzz` preset): the library gets coverage instrumentation too, or the
+# fuzzer is blind to everything outside the fuzz target's own file.
+if(INTERDICT_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -241,12 +241,19 @@ struct PreparedName {
 // Lowercases `name` into out->text. False when it cannot be a rule's name.
 bool PrepareText(std::string_view name, PreparedName* out) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty() || name.size() > 253) return false;
+  if (name.empty()) return false;
   bool ascii = true;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    ascii &= c < 0x80;
-    out->text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  if (name.size() <= 253) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      ascii &= c < 0x80;
+      out->text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    }
+  } else {
+    // Too long for an A-label name; a U-label name of that many bytes may still fit.
+    ascii = std::all_of(name.begin(), name.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii || name.size() > 1024) return false;
   }
   if (!ascii) {
     // A U-label: the registry normalized its rules with IDNA 2008; do the same.

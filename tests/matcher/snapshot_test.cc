@@ -186,6 +186,20 @@ TEST(SnapshotNames, CaseTrailingDotAndULabelsAreNormalized) {
   EXPECT_FALSE(s.MatchName("example.org..").blocked());
 }
 
+TEST(SnapshotNames, AULabelNameLongerThan253BytesCanStillMatch) {
+  std::string label;
+  for (int i = 0; i < 45; ++i) label += "\xd0\xb0";  // 45 Cyrillic a: 90 bytes, ~50 as an A-label
+  const std::string name = label + "." + label + "." + label + ".com";
+  ASSERT_GT(name.size(), 253U);
+  Result<std::string> a_label = NormalizeDomain(name);
+  ASSERT_TRUE(a_label.ok()) << a_label.status().ToString();
+  ASSERT_LE(a_label->size(), 253U);
+  Snapshot s = Build({{TargetKind::kDomainTree, *a_label, 1}});
+  EXPECT_TRUE(s.MatchName(name).blocked());
+  EXPECT_TRUE(s.MatchName(*a_label).blocked());
+  EXPECT_FALSE(s.MatchName(std::string(300, 'a')).blocked());
+}
+
 TEST(SnapshotNames, RootEmptyAndSingleLabelNames) {
   Snapshot s = Build({{TargetKind::kDomain, "localhost", 1}, {TargetKind::kDomainTree, "ru", 2}});
   EXPECT_FALSE(s.MatchName("").blocked());
