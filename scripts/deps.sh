@@ -3,12 +3,13 @@
 # Runs as root (CI, fresh machines) or through sudo.
 set -euo pipefail
 
-# The CLI scenario tests use python3 (to read --json output) and the sqlite3 shell (crash test).
+# The CLI scenario tests use python3 (to read --json output) and the sqlite3 shell (crash test);
+# libmarisa-dev is a baseline of the matcher benchmark (bench/matcher_bench.cc).
 packages=(
   build-essential cmake pkg-config ccache
   libsqlite3-dev sqlite3 libidn2-dev libcli11-dev
   libboost-json1.81-dev libboost-url1.81-dev libxml2-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmarisa-dev
   python3
 )
 
