@@ -59,18 +59,6 @@ Namespace NamespaceOf(TargetKind kind) {
   }
 }
 
-// The fingerprint of a whole name, equal to the last one SuffixFingerprints computes.
-std::uint64_t NameFingerprint(const HashKeys& keys, std::string_view name) {
-  std::uint64_t h = keys.ns[matcher::kNsName];
-  std::size_t end = name.size();
-  for (std::size_t i = name.size(); i-- > 0;) {
-    if (name[i] != '.') continue;
-    h = matcher::Absorb<false>(keys, h, name.data() + i + 1, end - i - 1);
-    end = i;
-  }
-  return matcher::Finish(keys, matcher::Absorb<false>(keys, h, name.data(), end));
-}
-
 Status CheckCanonicalName(std::string_view name) {
   auto bad = [&](const char* why) {
     return Status::InvalidArgument("\"" + std::string(name) +
@@ -296,8 +284,7 @@ namespace {
 struct Compiled {
   std::uint64_t seed = 0;
   std::uint64_t rules = 0;
-  std::vector<std::uint64_t> fps;
-  std::vector<std::uint32_t> values;
+  std::vector<fmt::Bucket> table;
   std::vector<fmt::Extra> extras;
   std::vector<fmt::UrlRule> url_rules;
   std::string strings;
@@ -322,7 +309,7 @@ bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers, Comp
     const KeyIn& k = s.keys[i];
     const std::string_view text(s.key_text.data() + k.offset, k.length);
     const Namespace ns = NamespaceOf(k.kind);
-    fps[i] = {ns == matcher::kNsName ? NameFingerprint(hk, text)
+    fps[i] = {ns == matcher::kNsName ? matcher::NameFingerprint(hk, text.data(), text.size())
                                      : matcher::StringFingerprint(hk, ns, text.data(), text.size()),
               static_cast<std::uint32_t>(i)};
   }
@@ -416,23 +403,23 @@ bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers, Comp
 }
 
 void FillTable(const std::vector<TableKey>& keys, double max_load, Compiled* c) {
-  std::size_t slots = static_cast<std::size_t>(static_cast<double>(keys.size()) / max_load) + 1;
-  slots = std::max<std::size_t>(slots, keys.size() + 1);
-  slots = (slots + fmt::kBucketSlots - 1) / fmt::kBucketSlots * fmt::kBucketSlots;
-  const std::uint64_t buckets = slots / fmt::kBucketSlots;
-  c->fps.assign(slots, 0);
-  c->values.assign(slots, 0);
+  std::size_t buckets =
+      static_cast<std::size_t>(static_cast<double>(keys.size()) / max_load / fmt::kBucketSlots) + 1;
+  buckets = std::max<std::size_t>(buckets, keys.size() / fmt::kBucketSlots + 1);
+  c->table.assign(buckets, fmt::Bucket{});
   for (const TableKey& k : keys) {
     std::uint64_t b = static_cast<std::uint64_t>((static_cast<U128>(k.fp >> 32) * buckets) >> 32);
     for (;;) {
-      std::uint64_t* s = c->fps.data() + b * fmt::kBucketSlots;
+      fmt::Bucket& bucket = c->table[b];
       unsigned j = 0;
-      while (j < fmt::kBucketSlots && s[j] != 0) ++j;
+      while (j < fmt::kBucketSlots && bucket.fp[j] != 0) ++j;
       if (j < fmt::kBucketSlots) {
-        s[j] = k.fp;
-        c->values[b * fmt::kBucketSlots + j] = k.value;
+        bucket.fp[j] = k.fp;
+        bucket.value[j] = k.value;
         break;
       }
+      // Full: the key moves on, and this bucket remembers that one did.
+      if (bucket.overflow < 255) ++bucket.overflow;
       if (++b == buckets) b = 0;
     }
   }
@@ -525,8 +512,7 @@ std::uint64_t RandomSeed() {
 AlignedBytes LayOut(std::uint64_t serial, std::string_view source, const Compiled& c,
                     const AnswerTable& answers, std::size_t* size) {
   std::string_view parts[fmt::kSectionCount];
-  parts[fmt::kFingerprints] = AsBytes(c.fps);
-  parts[fmt::kValues] = AsBytes(c.values);
+  parts[fmt::kBuckets] = AsBytes(c.table);
   parts[fmt::kExtras] = AsBytes(c.extras);
   parts[fmt::kUrlRules] = AsBytes(c.url_rules);
   parts[fmt::kStrings] = c.strings;
@@ -552,7 +538,7 @@ AlignedBytes LayOut(std::uint64_t serial, std::string_view source, const Compile
   h.serial = serial;
   h.seed = c.seed;
   h.rule_count = c.rules;
-  h.bucket_count = c.fps.size() / fmt::kBucketSlots;
+  h.bucket_count = c.table.size();
   std::memcpy(h.source, source.data(), source.size());
   AlignedBytes image = AllocateImage(at);
   for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {

@@ -3,8 +3,9 @@
 //
 // A name's fingerprint chains its labels from the right, so every suffix that starts at a label
 // gets a fingerprint in one pass: fp("b.c") extends the state of fp("c"). Each step multiplies
-// 64-bit words into a 128-bit product and folds it (the wyhash idea), with secrets derived from a
-// per-build seed. Thread-safe: pure functions.
+// a 64-bit word of the label by the chain state into a 128-bit product and folds the halves
+// together (the wyhash construction), with secrets derived from a per-build seed. Thread-safe:
+// pure functions.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +19,7 @@ __extension__ typedef unsigned __int128 U128;
 enum Namespace : int { kNsName = 0, kNsApp = 1, kNsSearch = 2, kNsUrlOrigin = 3, kNsCount = 4 };
 
 struct HashKeys {
-  std::uint64_t k[7];
+  std::uint64_t k[5];
   std::uint64_t ns[kNsCount];
 };
 
@@ -49,59 +50,70 @@ inline std::uint64_t LoadWord(const char* p) {
   return w;
 }
 
-// Absorbs `n` bytes at `p` into the chain state `h`. kPadded: at least 8 readable bytes follow
-// p + n, so the last partial word is loaded whole and masked.
+// Absorbs `n` bytes at `p` into the chain state `h`: one 64x64->128-bit multiply per 8 bytes,
+// so a label of up to 8 bytes costs one multiply. The length joins the multiplier, so "ab" and
+// "ab\0" differ. kPadded: at least 8 readable bytes follow p + n, so the last partial word is
+// loaded whole and masked.
 template <bool kPadded>
 inline std::uint64_t Absorb(const HashKeys& keys, std::uint64_t h, const char* p, std::size_t n) {
-  h = Fold(h ^ keys.k[0], static_cast<std::uint64_t>(n) ^ keys.k[1]);
+  std::uint64_t m = h ^ keys.k[0] ^ static_cast<std::uint64_t>(n);
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) h = Fold(LoadWord(p + i) ^ keys.k[2], h ^ keys.k[3]);
-  if (i < n) {
-    std::uint64_t w = 0;
-    if constexpr (kPadded) {
-      w = LoadWord(p + i) & (~0ULL >> (8 * (8 - (n - i))));
-    } else {
-      std::memcpy(&w, p + i, n - i);
-    }
-    h = Fold(w ^ keys.k[4], h ^ keys.k[3]);
+  for (; i + 8 < n; i += 8) m = Fold(LoadWord(p + i) ^ keys.k[1], m ^ keys.k[2]);
+  std::uint64_t w = 0;
+  if constexpr (kPadded) {
+    w = n - i == 0 ? 0 : LoadWord(p + i) & (~0ULL >> (8 * (8 - (n - i))));
+  } else {
+    std::memcpy(&w, p + i, n - i);
   }
-  return h;
+  return Fold(w ^ keys.k[3], m ^ keys.k[4]);
 }
 
-inline std::uint64_t Finish(const HashKeys& keys, std::uint64_t h) {
-  const std::uint64_t f = Fold(h ^ keys.k[5], keys.k[6]);
-  return f != 0 ? f : 1;  // 0 marks an empty slot
+// The fingerprint of a chain state: the state itself, except that 0 marks an empty slot.
+inline std::uint64_t Finish(std::uint64_t h) {
+  return h != 0 ? h : 1;
 }
 
 // The fingerprint of a whole string (app ids, search targets, URL origins).
 inline std::uint64_t StringFingerprint(const HashKeys& keys, Namespace ns, const char* p,
                                        std::size_t n) {
-  return Finish(keys, Absorb<false>(keys, keys.ns[ns], p, n));
+  return Finish(Absorb<false>(keys, keys.ns[ns], p, n));
 }
 
 inline constexpr int kMaxLabels = 128;  // a 253-byte name has at most 127 labels
 
 // Fingerprints of every label-aligned suffix of `name` (lowercase, no trailing dot), from the
 // last label (i = 0) to the whole name (i = count - 1); starts[i] is where suffix i begins.
-// Returns count.
+// `dots` lists the positions of the name's dots in increasing order. Returns count.
 template <bool kPadded>
 inline int SuffixFingerprints(const HashKeys& keys, const char* name, std::size_t n,
-                              std::uint64_t* fps, std::uint16_t* starts) {
+                              const std::uint16_t* dots, int dot_count, std::uint64_t* fps,
+                              std::uint16_t* starts) {
   std::uint64_t h = keys.ns[kNsName];
-  int count = 0;
+  std::size_t end = n;
+  for (int d = dot_count - 1; d >= 0; --d) {
+    const std::size_t begin = static_cast<std::size_t>(dots[d]) + 1;
+    h = Absorb<kPadded>(keys, h, name + begin, end - begin);
+    const int i = dot_count - 1 - d;
+    fps[i] = Finish(h);
+    starts[i] = static_cast<std::uint16_t>(begin);
+    end = begin - 1;
+  }
+  h = Absorb<kPadded>(keys, h, name, end);
+  fps[dot_count] = Finish(h);
+  starts[dot_count] = 0;
+  return dot_count + 1;
+}
+
+// The fingerprint of a whole name, equal to the last one SuffixFingerprints gives.
+inline std::uint64_t NameFingerprint(const HashKeys& keys, const char* name, std::size_t n) {
+  std::uint64_t h = keys.ns[kNsName];
   std::size_t end = n;
   for (std::size_t i = n; i-- > 0;) {
     if (name[i] != '.') continue;
-    h = Absorb<kPadded>(keys, h, name + i + 1, end - i - 1);
-    fps[count] = Finish(keys, h);
-    starts[count] = static_cast<std::uint16_t>(i + 1);
-    ++count;
+    h = Absorb<false>(keys, h, name + i + 1, end - i - 1);
     end = i;
   }
-  h = Absorb<kPadded>(keys, h, name, end);
-  fps[count] = Finish(keys, h);
-  starts[count] = 0;
-  return count + 1;
+  return Finish(Absorb<false>(keys, h, name, end));
 }
 
 }  // namespace interdict::matcher

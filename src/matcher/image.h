@@ -5,6 +5,10 @@
 
 #include <sys/mman.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cstddef>
@@ -25,12 +29,37 @@ using matcher::HashKeys;
 using matcher::U128;
 
 struct AlignedDelete {
-  void operator()(std::byte* p) const { ::operator delete (p, std::align_val_t{64}); }
+  std::size_t alignment = 64;
+  void operator()(std::byte* p) const { ::operator delete (p, std::align_val_t{alignment}); }
 };
 using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
 
-// Zeroed bytes aligned for every section type.
+// Zeroed bytes aligned for every section type; large images are aligned to 2 MiB and asked to
+// live on transparent huge pages, so random probes into the table do not miss the TLB.
 AlignedBytes AllocateImage(std::size_t size);
+
+// Bit j set when slot j of the bucket holds `fp`.
+inline unsigned MatchMask(const fmt::Bucket& bucket, std::uint64_t fp) {
+#if defined(__SSE2__)
+  // SSE2 has no 64-bit compare: compare 32-bit halves, and keep lanes where both halves match.
+  const __m128i needle = _mm_set1_epi64x(static_cast<long long>(fp));
+  const __m128i* v = reinterpret_cast<const __m128i*>(bucket.fp);
+  const __m128i eq01 = _mm_cmpeq_epi32(_mm_load_si128(v), needle);
+  const __m128i eq23 = _mm_cmpeq_epi32(_mm_load_si128(v + 1), needle);
+  const __m128i both01 = _mm_and_si128(eq01, _mm_shuffle_epi32(eq01, _MM_SHUFFLE(2, 3, 0, 1)));
+  const __m128i both23 = _mm_and_si128(eq23, _mm_shuffle_epi32(eq23, _MM_SHUFFLE(2, 3, 0, 1)));
+  static_assert(fmt::kBucketSlots == 5);
+  return static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both01))) |
+         (static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both23))) << 2) |
+         (static_cast<unsigned>(bucket.fp[4] == fp) << 4);
+#else
+  unsigned mask = 0;
+  for (unsigned j = 0; j < fmt::kBucketSlots; ++j) {
+    mask |= static_cast<unsigned>(bucket.fp[j] == fp) << j;
+  }
+  return mask;
+#endif
+}
 
 class SnapshotImage {
  public:
@@ -53,51 +82,64 @@ class SnapshotImage {
   }
   Status Attach(bool verify_checksum);
 
-  // Returns the slot holding `fp`, or -1.
-  std::int64_t Find(std::uint64_t fp) const {
-    std::uint64_t b = Bucket(fp);
-    for (std::uint64_t step = 0; step < buckets_; ++step) {
-      const std::uint64_t* s = fps_ + b * fmt::kBucketSlots;
-      unsigned match = 0;
-      unsigned empty = 0;
-      for (unsigned j = 0; j < fmt::kBucketSlots; ++j) {
-        match |= static_cast<unsigned>(s[j] == fp) << j;
-        empty |= static_cast<unsigned>(s[j] == 0) << j;
+  // A look into a key's home bucket that does not branch on what it reads, so that the loads
+  // of many probes can be in flight at once; Finish completes it.
+  struct Probe {
+    const fmt::Bucket* bucket;
+    unsigned match;  // bit j: slot j holds the key
+    bool more;       // keys moved on past this bucket: the key may be further on
+  };
+  Probe Start(std::uint64_t fp) const {
+    const fmt::Bucket& bucket = table_[Bucket(fp)];
+    return {&bucket, MatchMask(bucket, fp), bucket.overflow != 0};
+  }
+  const std::uint32_t* Finish(const Probe& p, std::uint64_t fp) const {
+    if (p.match != 0) return &p.bucket->value[std::countr_zero(p.match)];
+    if (!p.more) return nullptr;
+    std::uint64_t b = static_cast<std::uint64_t>(p.bucket - table_) + 1;
+    return FindFrom(b == buckets_ ? 0 : b, fp, buckets_ - 1);
+  }
+
+  // The value stored under `fp`, or null.
+  const std::uint32_t* Find(std::uint64_t fp) const { return FindFrom(Bucket(fp), fp, buckets_); }
+
+  // Linear probing from bucket b, over at most `limit` buckets.
+  const std::uint32_t* FindFrom(std::uint64_t b, std::uint64_t fp, std::uint64_t limit) const {
+    for (std::uint64_t step = 0; step < limit; ++step) {
+      const fmt::Bucket& bucket = table_[b];
+      if (const unsigned match = MatchMask(bucket, fp); match != 0) {
+        return &bucket.value[std::countr_zero(match)];
       }
-      if (match != 0) {
-        return static_cast<std::int64_t>(b * fmt::kBucketSlots) + std::countr_zero(match);
-      }
-      if (empty != 0) return -1;
+      // Keys only move on past a full bucket, and the bucket counts them when they do.
+      if (bucket.overflow == 0) return nullptr;
       if (++b == buckets_) b = 0;
     }
-    return -1;
+    return nullptr;
   }
   std::uint64_t Bucket(std::uint64_t fp) const {
     return static_cast<std::uint64_t>((static_cast<U128>(fp >> 32) * buckets_) >> 32);
   }
-  void Prefetch(std::uint64_t fp) const {
-    __builtin_prefetch(fps_ + Bucket(fp) * fmt::kBucketSlots);
-  }
+  void Prefetch(std::uint64_t fp) const { __builtin_prefetch(&table_[Bucket(fp)]); }
 
-  // The answers of the exact and the tree rule stored under a slot.
-  std::uint32_t ExactAnswer(std::int64_t slot) const {
-    const std::uint32_t v = values_[slot];
+  // The answers of the exact and the tree rule stored under a value.
+  std::uint32_t ExactAnswer(const std::uint32_t* value) const {
+    const std::uint32_t v = *value;
     switch (v >> fmt::kValueShift) {
       case fmt::kExactAnswer: return v & fmt::kValueMask;
       case fmt::kExtraIndex: return extras_[v & fmt::kValueMask].exact;
       default: return fmt::kNone;
     }
   }
-  std::uint32_t TreeAnswer(std::int64_t slot) const {
-    const std::uint32_t v = values_[slot];
+  std::uint32_t TreeAnswer(const std::uint32_t* value) const {
+    const std::uint32_t v = *value;
     switch (v >> fmt::kValueShift) {
       case fmt::kTreeAnswer: return v & fmt::kValueMask;
       case fmt::kExtraIndex: return extras_[v & fmt::kValueMask].tree;
       default: return fmt::kNone;
     }
   }
-  const fmt::Extra* ExtraOf(std::int64_t slot) const {
-    const std::uint32_t v = values_[slot];
+  const fmt::Extra* ExtraOf(const std::uint32_t* value) const {
+    const std::uint32_t v = *value;
     if ((v >> fmt::kValueShift) != fmt::kExtraIndex) return nullptr;
     return &extras_[v & fmt::kValueMask];
   }
@@ -121,8 +163,7 @@ class SnapshotImage {
   std::size_t size_ = 0;
   const fmt::Header* header_ = nullptr;
   HashKeys keys_{};
-  const std::uint64_t* fps_ = nullptr;
-  const std::uint32_t* values_ = nullptr;
+  const fmt::Bucket* table_ = nullptr;
   std::uint64_t buckets_ = 0;
   const fmt::Extra* extras_ = nullptr;
   std::size_t extra_count_ = 0;

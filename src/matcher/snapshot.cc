@@ -32,9 +32,12 @@ static_assert(std::endian::native == std::endian::little, "matcher images are li
 // ---------------------------------------------------------------------------------------------
 // The image
 AlignedBytes AllocateImage(std::size_t size) {
-  auto* p = static_cast<std::byte*>(::operator new (size, std::align_val_t{64}));
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t alignment = size >= kHugePage ? kHugePage : 64;
+  auto* p = static_cast<std::byte*>(::operator new (size, std::align_val_t{alignment}));
+  if (alignment == kHugePage) madvise(p, size / kHugePage * kHugePage, MADV_HUGEPAGE);
   std::memset(p, 0, size);
-  return AlignedBytes(p);
+  return AlignedBytes(p, AlignedDelete{alignment});
 }
 
 void ImageChecksum(const std::byte* base, std::size_t size, std::uint8_t out[32]) {
@@ -57,10 +60,10 @@ Status Corrupt(const std::string& what) {
 }
 
 const char* SectionName(std::uint32_t s) {
-  static constexpr const char* kNames[fmt::kSectionCount] = {
-      "fingerprints",   "values",        "extras",         "url_rules",    "strings",
-      "ip_starts",      "ip_sets",       "ip_set_offsets", "ip_set_rules", "ip_rules",
-      "answer_offsets", "answer_orders", "orders"};
+  static constexpr const char* kNames[] = {
+      "buckets",        "extras",       "url_rules", "strings",        "ip_starts",     "ip_sets",
+      "ip_set_offsets", "ip_set_rules", "ip_rules",  "answer_offsets", "answer_orders", "orders"};
+  static_assert(std::size(kNames) == fmt::kSectionCount);
   return kNames[s];
 }
 
@@ -102,9 +105,19 @@ Status SnapshotImage::Attach(bool verify_checksum) {
     if (std::memcmp(sum, h.checksum, sizeof(sum)) != 0) return Corrupt("checksum mismatch");
   }
   std::size_t count[fmt::kSectionCount];
-  static constexpr std::size_t kElement[fmt::kSectionCount] = {
-      8, 4, sizeof(fmt::Extra),      sizeof(fmt::UrlRule), 1, 16, 4, 4, 4, sizeof(fmt::IpRule),
-      4, 4, sizeof(fmt::OrderRecord)};
+  static constexpr std::size_t kElement[] = {sizeof(fmt::Bucket),
+                                             sizeof(fmt::Extra),
+                                             sizeof(fmt::UrlRule),
+                                             1,
+                                             16,
+                                             4,
+                                             4,
+                                             4,
+                                             sizeof(fmt::IpRule),
+                                             4,
+                                             4,
+                                             sizeof(fmt::OrderRecord)};
+  static_assert(std::size(kElement) == fmt::kSectionCount);
   for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {
     const fmt::SectionRef& r = h.sections[s];
     if (r.offset % fmt::kSectionAlign != 0 || r.offset < sizeof(fmt::Header) || r.offset > size_ ||
@@ -114,8 +127,7 @@ Status SnapshotImage::Attach(bool verify_checksum) {
     count[s] = r.size / kElement[s];
   }
   auto at = [&](std::uint32_t s) { return base_ + h.sections[s].offset; };
-  fps_ = reinterpret_cast<const std::uint64_t*>(at(fmt::kFingerprints));
-  values_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kValues));
+  table_ = reinterpret_cast<const fmt::Bucket*>(at(fmt::kBuckets));
   extras_ = reinterpret_cast<const fmt::Extra*>(at(fmt::kExtras));
   url_rules_ = reinterpret_cast<const fmt::UrlRule*>(at(fmt::kUrlRules));
   strings_ = reinterpret_cast<const char*>(at(fmt::kStrings));
@@ -136,12 +148,10 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   answer_order_count_ = count[fmt::kAnswerOrders];
   order_count_ = count[fmt::kOrders];
 
-  // The table: whole buckets, values beside fingerprints, at least one empty slot.
-  const std::size_t slots = count[fmt::kFingerprints];
+  // The table: the header's bucket count, at least one empty slot.
   buckets_ = h.bucket_count;
-  if (buckets_ == 0 || buckets_ > 0xffffffffULL || slots != buckets_ * fmt::kBucketSlots ||
-      count[fmt::kValues] != slots) {
-    return Corrupt("the hash table sections do not agree with the bucket count");
+  if (buckets_ == 0 || buckets_ > 0xffffffffULL || count[fmt::kBuckets] != buckets_) {
+    return Corrupt("the hash table does not agree with the bucket count");
   }
   if (count[fmt::kIpSets] != ip_intervals_) return Corrupt("ip_sets and ip_starts differ");
   if (count[fmt::kIpSetOffsets] == 0 || count[fmt::kAnswerOffsets] == 0) {
@@ -166,12 +176,13 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   auto answer_ok = [&](std::uint32_t a) { return a == fmt::kNone || a < answer_count_; };
   std::size_t empty_slots = 0;
-  for (std::size_t i = 0; i < slots; ++i) {
-    if (fps_[i] == 0) {
+  for (std::size_t i = 0; i < buckets_ * fmt::kBucketSlots; ++i) {
+    const fmt::Bucket& bucket = table_[i / fmt::kBucketSlots];
+    if (bucket.fp[i % fmt::kBucketSlots] == 0) {
       ++empty_slots;
       continue;
     }
-    const std::uint32_t v = values_[i];
+    const std::uint32_t v = bucket.value[i % fmt::kBucketSlots];
     const std::uint32_t payload = v & fmt::kValueMask;
     switch (v >> fmt::kValueShift) {
       case fmt::kExactAnswer:
@@ -229,73 +240,116 @@ Status SnapshotImage::Attach(bool verify_checksum) {
 
 namespace {
 
-// A name made ready for lookup: lowercased, trailing dot gone, suffix fingerprints computed.
+// A name made ready for lookup: lowercased, trailing dot gone, dots found, suffix fingerprints
+// computed.
 struct PreparedName {
   char text[256 + 8];  // padded for Absorb<true>
   std::size_t length = 0;
+  std::uint16_t dots[kMaxLabels];
+  int dot_count = 0;
   std::uint64_t fps[kMaxLabels];
   std::uint16_t starts[kMaxLabels];
   int count = 0;
 };
 
-// Lowercases `name` into out->text. False when it cannot be a rule's name.
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+constexpr std::uint64_t kLowSeven = 0x7f7f7f7f7f7f7f7fULL;
+constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
+
+// Copies `name` (at most 253 bytes) into out->text eight bytes at a time, lowercasing A-Z and
+// noting where the dots are. False when a byte is not ASCII.
+bool LowercaseAscii(std::string_view name, PreparedName* out) {
+  const std::size_t n = name.size();
+  const char* p = name.data();
+  int dots = 0;
+  for (std::size_t i = 0; i < n; i += 8) {
+    std::uint64_t w = 0;
+    if (i + 8 <= n) {
+      std::memcpy(&w, p + i, 8);
+    } else if (n >= 8) {
+      // The last, partial word: load the 8 bytes that end the name and shift the ones we want
+      // down (a fixed-size load; no library call, no read past the end).
+      std::memcpy(&w, p + n - 8, 8);
+      w >>= 8 * (8 - (n - i));
+    } else {
+      for (std::size_t j = 0; j < n; ++j) {
+        w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[j])) << (8 * j);
+      }
+    }
+    if ((w & kHighBits) != 0) return false;
+    // Bytes are below 0x80 here, so these sums cannot carry into the next byte.
+    const std::uint64_t at_least_a = w + 0x3f3f3f3f3f3f3f3fULL;  // high bit set if byte >= 'A'
+    const std::uint64_t above_z = w + 0x2525252525252525ULL;     // high bit set if byte > 'Z'
+    w |= (at_least_a & ~above_z & kHighBits) >> 2;               // +0x20 on A-Z
+    std::memcpy(out->text + i, &w, 8);
+    const std::uint64_t x = w ^ kDots;  // zero bytes where the dots are
+    std::uint64_t is_dot = ~(((x & kLowSeven) + kLowSeven) | x) & kHighBits;
+    while (is_dot != 0) {
+      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(is_dot)) / 8;
+      if (at < n) out->dots[dots++] = static_cast<std::uint16_t>(at);
+      is_dot &= is_dot - 1;
+    }
+  }
+  out->dot_count = dots;
+  out->length = n;
+  return true;
+}
+
+// Lowercases `name` into out->text and finds its dots. False when it cannot be a rule's name.
 bool PrepareText(std::string_view name, PreparedName* out) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty()) return false;
-  bool ascii = true;
-  if (name.size() <= 253) {
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      const auto c = static_cast<unsigned char>(name[i]);
-      ascii &= c < 0x80;
-      out->text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-    }
-  } else {
-    // Too long for an A-label name; a U-label name of that many bytes may still fit.
-    ascii = std::all_of(name.begin(), name.end(),
-                        [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii || name.size() > 1024) return false;
+  if (name.size() <= 253 && LowercaseAscii(name, out)) {
+    std::memset(out->text + out->length, 0, 8);
+    return true;
   }
-  if (!ascii) {
-    // A U-label: the registry normalized its rules with IDNA 2008; do the same.
-    Result<std::string> a = NormalizeDomain(name);
-    if (!a.ok() || a->size() > 253) return false;
-    std::memcpy(out->text, a->data(), a->size());
-    name = *a;
-    out->length = a->size();
-  } else {
-    out->length = name.size();
+  if (std::all_of(name.begin(), name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; }) ||
+      name.size() > 1024) {
+    return false;  // too long to be a name
   }
+  // A U-label: the registry normalized its rules with IDNA 2008; do the same.
+  Result<std::string> a = NormalizeDomain(name);
+  if (!a.ok() || a->size() > 253) return false;
+  if (!LowercaseAscii(*a, out)) return false;
   std::memset(out->text + out->length, 0, 8);
   return true;
 }
 
 bool PrepareName(const HashKeys& keys, std::string_view name, PreparedName* out) {
   if (!PrepareText(name, out)) return false;
-  out->count =
-      matcher::SuffixFingerprints<true>(keys, out->text, out->length, out->fps, out->starts);
+  out->count = matcher::SuffixFingerprints<true>(keys, out->text, out->length, out->dots,
+                                                 out->dot_count, out->fps, out->starts);
   return true;
 }
 
-// Probes a prepared name, most specific rule first.
-Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps, const std::uint16_t* starts,
-                    int count) {
-  const std::int64_t whole = img.Find(fps[count - 1]);
-  if (whole >= 0) {
+// Picks the most specific rule among a name's looked-up suffixes: the exact rule on the whole
+// name, else the tree rule on the longest suffix.
+Verdict Decide(const SnapshotImage& img, const std::uint32_t* const* found,
+               const std::uint16_t* starts, int count) {
+  if (const std::uint32_t* whole = found[count - 1]; whole != nullptr) {
     if (const std::uint32_t a = img.ExactAnswer(whole); a != fmt::kNone) {
       return {a, TargetKind::kDomain, 0};
     }
-    if (const std::uint32_t a = img.TreeAnswer(whole); a != fmt::kNone) {
-      return {a, TargetKind::kDomainTree, 0};
-    }
   }
-  for (int i = count - 2; i >= 0; --i) {
-    const std::int64_t slot = img.Find(fps[i]);
-    if (slot < 0) continue;
-    if (const std::uint32_t a = img.TreeAnswer(slot); a != fmt::kNone) {
+  for (int i = count - 1; i >= 0; --i) {
+    if (found[i] == nullptr) continue;
+    if (const std::uint32_t a = img.TreeAnswer(found[i]); a != fmt::kNone) {
       return {a, TargetKind::kDomainTree, starts[i]};
     }
   }
   return {};
+}
+
+// Looks up every suffix of a prepared name. The home buckets are all read before anything
+// branches on what they hold, so their cache misses overlap.
+Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps, const std::uint16_t* starts,
+                    int count) {
+  SnapshotImage::Probe probes[kMaxLabels];
+  for (int i = 0; i < count; ++i) probes[i] = img.Start(fps[i]);
+  const std::uint32_t* found[kMaxLabels];
+  for (int i = 0; i < count; ++i) found[i] = img.Finish(probes[i], fps[i]);
+  return Decide(img, found, starts, count);
 }
 
 // IPv4 addresses live in ::ffff:0:0/96; only IPv4 rules apply to them.
@@ -371,53 +425,51 @@ std::size_t Snapshot::order_count() const {
 
 Verdict Snapshot::MatchName(std::string_view name) const {
   PreparedName q;
-  if (!PrepareText(name, &q)) return {};
   const SnapshotImage& img = *image_;
-  q.count = matcher::SuffixFingerprints<true>(img.keys_, q.text, q.length, q.fps, q.starts);
-  for (int i = 0; i < q.count; ++i) img.Prefetch(q.fps[i]);
+  if (!PrepareName(img.keys_, name, &q)) return {};
   return ResolveName(img, q.fps, q.starts, q.count);
 }
 
 void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Verdict> out) const {
-  // Two passes over groups of names: hash every suffix and prefetch its bucket, then probe, so
-  // the cache misses of a group overlap instead of following one another.
+  // Groups of names in three passes: hash every suffix of every name; read the home bucket of
+  // every suffix (no branch on the data, so all those cache misses overlap); then decide.
   constexpr std::size_t kGroup = 32;
   constexpr int kLabels = 8;  // names with more labels go through MatchName
-  struct Pending {
-    std::uint64_t fps[kLabels];
-    std::uint16_t starts[kLabels];
-    int count;  // 0: no match possible; -1: use MatchName
-  };
   const SnapshotImage& img = *image_;
   PreparedName scratch;
-  Pending pending[kGroup];
+  std::uint64_t fps[kGroup * kLabels];
+  std::uint16_t starts[kGroup * kLabels];
+  SnapshotImage::Probe probes[kGroup * kLabels];
+  const std::uint32_t* found[kLabels];
+  int count[kGroup];  // suffixes of each name; 0: cannot match; -1: through MatchName
   for (std::size_t base = 0; base < names.size(); base += kGroup) {
     const std::size_t n = std::min(kGroup, names.size() - base);
     for (std::size_t i = 0; i < n; ++i) {
-      Pending& p = pending[i];
       if (!PrepareText(names[base + i], &scratch)) {
-        p.count = 0;
-        continue;
+        count[i] = 0;
+      } else if (scratch.dot_count >= kLabels) {
+        count[i] = -1;
+      } else {
+        count[i] = matcher::SuffixFingerprints<true>(img.keys_, scratch.text, scratch.length,
+                                                     scratch.dots, scratch.dot_count,
+                                                     fps + i * kLabels, starts + i * kLabels);
       }
-      int dots = 0;
-      for (std::size_t j = 0; j < scratch.length; ++j) dots += scratch.text[j] == '.';
-      if (dots >= kLabels) {
-        p.count = -1;
-        continue;
-      }
-      p.count = matcher::SuffixFingerprints<true>(img.keys_, scratch.text, scratch.length, p.fps,
-                                                  p.starts);
-      for (int j = 0; j < p.count; ++j) img.Prefetch(p.fps[j]);
     }
     for (std::size_t i = 0; i < n; ++i) {
-      const Pending& p = pending[i];
-      if (p.count == 0) {
-        out[base + i] = {};
-      } else if (p.count < 0) {
-        out[base + i] = MatchName(names[base + i]);
-      } else {
-        out[base + i] = ResolveName(img, p.fps, p.starts, p.count);
+      const std::size_t suffixes = count[i] > 0 ? static_cast<std::size_t>(count[i]) : 0;
+      for (std::size_t j = 0; j < suffixes; ++j) {
+        probes[i * kLabels + j] = img.Start(fps[i * kLabels + j]);
       }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (count[i] <= 0) {
+        out[base + i] = count[i] == 0 ? Verdict{} : MatchName(names[base + i]);
+        continue;
+      }
+      for (std::size_t j = 0; j < static_cast<std::size_t>(count[i]); ++j) {
+        found[j] = img.Finish(probes[i * kLabels + j], fps[i * kLabels + j]);
+      }
+      out[base + i] = Decide(img, found, starts + i * kLabels, count[i]);
     }
   }
 }
@@ -445,9 +497,9 @@ Verdict Snapshot::MatchIp(std::string_view address) const {
 Verdict Snapshot::MatchApp(std::string_view app) const {
   const SnapshotImage& img = *image_;
   for (const matcher::Namespace ns : {matcher::kNsApp, matcher::kNsSearch}) {
-    const std::int64_t slot =
+    const std::uint32_t* slot =
         img.Find(matcher::StringFingerprint(img.keys_, ns, app.data(), app.size()));
-    if (slot < 0) continue;
+    if (slot == nullptr) continue;
     if (const std::uint32_t a = img.ExactAnswer(slot); a != fmt::kNone) {
       return {a, ns == matcher::kNsApp ? TargetKind::kApp : TargetKind::kSearch, 0};
     }
@@ -503,11 +555,11 @@ class Explainer {
     PreparedName q;
     if (!PrepareName(img_.keys_, host, &q)) return;
     const std::string_view text(q.text, q.length);
-    const std::int64_t whole = img_.Find(q.fps[q.count - 1]);
-    if (whole >= 0) Add(TargetKind::kDomain, std::string(text), img_.ExactAnswer(whole));
+    const std::uint32_t* whole = img_.Find(q.fps[q.count - 1]);
+    if (whole != nullptr) Add(TargetKind::kDomain, std::string(text), img_.ExactAnswer(whole));
     for (int i = q.count - 1; i >= 0; --i) {
-      const std::int64_t slot = img_.Find(q.fps[i]);
-      if (slot >= 0) {
+      const std::uint32_t* slot = img_.Find(q.fps[i]);
+      if (slot != nullptr) {
         Add(TargetKind::kDomainTree, std::string(text.substr(q.starts[i])), img_.TreeAnswer(slot));
       }
     }
@@ -553,9 +605,9 @@ class Explainer {
     const std::string_view path = url.substr(path_start);
     const std::size_t question = path.find('?');
     const std::string_view path_only = path.substr(0, question);
-    const std::int64_t slot = img_.Find(matcher::StringFingerprint(
+    const std::uint32_t* slot = img_.Find(matcher::StringFingerprint(
         img_.keys_, matcher::kNsUrlOrigin, origin.data(), origin.size()));
-    if (const fmt::Extra* e = slot >= 0 ? img_.ExtraOf(slot) : nullptr; e != nullptr) {
+    if (const fmt::Extra* e = slot != nullptr ? img_.ExtraOf(slot) : nullptr; e != nullptr) {
       for (std::uint32_t i = e->url_begin; i < e->url_begin + e->url_count; ++i) {
         const fmt::UrlRule& r = img_.url_rules_[i];
         const std::string_view rule = img_.String(r.path_offset, r.path_length);
@@ -585,9 +637,9 @@ class Explainer {
   }
 
   void Exact(matcher::Namespace ns, TargetKind kind, std::string_view value) {
-    const std::int64_t slot =
+    const std::uint32_t* slot =
         img_.Find(matcher::StringFingerprint(img_.keys_, ns, value.data(), value.size()));
-    if (slot >= 0) Add(kind, std::string(value), img_.ExactAnswer(slot));
+    if (slot != nullptr) Add(kind, std::string(value), img_.ExactAnswer(slot));
   }
 
   std::vector<InForceEntry> Take() { return std::move(out_); }
@@ -649,6 +701,7 @@ Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
   if (mapped == MAP_FAILED)
     return Status::IOError("cannot map " + path + ": " + std::strerror(err));
   madvise(mapped, size, MADV_WILLNEED);
+  madvise(mapped, size, MADV_HUGEPAGE);  // honoured where the kernel maps read-only files so
   auto image = std::make_unique<SnapshotImage>();
   image->Map(mapped, size);
   if (Status s = image->Attach(verify_checksum); !s.ok()) {

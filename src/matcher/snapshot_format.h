@@ -5,10 +5,13 @@
 // integers are little-endian; the format is only built and read on little-endian hosts. The
 // checksum is SHA-256 over the whole image with the checksum field zeroed.
 //
-//   fingerprints  u64[slots]      64-bit keyed fingerprint per slot, 0 = empty. Slots come in
-//                                 buckets of 8 (one cache line); a key lives in its home bucket
-//                                 or, when that is full, in the following ones (wrapping).
-//   values        u32[slots]      what a slot's key maps to (see Value below)
+//   buckets       Bucket[]        the hash table: one cache line per bucket with five 64-bit
+//                                 keyed fingerprints (0 = empty), their values (see Value
+//                                 below), and how many keys moved on past this bucket because
+//                                 it was full (saturating at 255). A key lives in its home
+//                                 bucket or, when that is full, in the following ones
+//                                 (wrapping); a lookup that does not find its key in a bucket
+//                                 nobody moved past stops there.
 //   extras        Extra[]         keys with more than one kind of rule
 //   url_rules     UrlRule[]       URL rules, grouped by origin, sorted by path
 //   strings       bytes           URL paths, order references and bodies
@@ -28,13 +31,12 @@ namespace interdict::matcher_format {
 
 inline constexpr char kMagic[8] = {'I', 'N', 'T', 'D', 'M', 'A', 'T', 'C'};
 inline constexpr std::uint32_t kVersion = 1;
-inline constexpr std::uint32_t kBucketSlots = 8;
+inline constexpr std::uint32_t kBucketSlots = 5;
 inline constexpr std::uint32_t kNone = 0xffffffffU;
 inline constexpr std::uint64_t kSectionAlign = 64;
 
 enum Section : std::uint32_t {
-  kFingerprints,
-  kValues,
+  kBuckets,
   kExtras,
   kUrlRules,
   kStrings,
@@ -62,7 +64,7 @@ struct Header {
   std::uint64_t serial;
   std::uint64_t seed;          // the fingerprint key; the hash secrets derive from it
   std::uint64_t rule_count;    // distinct (kind, value) rules
-  std::uint64_t bucket_count;  // slots / kBucketSlots
+  std::uint64_t bucket_count;  // buckets in the table
   char source[32];             // what it was compiled from (a registry id), zero-padded
   std::uint8_t checksum[32];
   SectionRef sections[kSectionCount];
@@ -76,6 +78,14 @@ enum ValueType : std::uint32_t {
 };
 inline constexpr std::uint32_t kValueShift = 29;
 inline constexpr std::uint32_t kValueMask = (1U << kValueShift) - 1;
+
+struct Bucket {
+  std::uint64_t fp[kBucketSlots];
+  std::uint32_t value[kBucketSlots];
+  std::uint8_t overflow;
+  std::uint8_t pad[3];
+};
+static_assert(sizeof(Bucket) == 64, "a bucket is one cache line");
 
 struct Extra {
   std::uint32_t exact;      // answer of the exact rule on this key, or kNone
