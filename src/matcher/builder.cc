@@ -283,8 +283,11 @@ namespace {
 // Everything a build produces, before it is laid out as an image.
 struct Compiled {
   std::uint64_t seed = 0;
+  std::uint32_t min_labels = 0;
+  std::uint32_t max_labels = 0;
   std::uint64_t rules = 0;
   std::vector<fmt::Bucket> table;
+  std::vector<std::uint32_t> filter;
   std::vector<fmt::Extra> extras;
   std::vector<fmt::UrlRule> url_rules;
   std::string strings;
@@ -309,6 +312,11 @@ bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers, Comp
     const KeyIn& k = s.keys[i];
     const std::string_view text(s.key_text.data() + k.offset, k.length);
     const Namespace ns = NamespaceOf(k.kind);
+    if (ns == matcher::kNsName) {
+      const auto labels = static_cast<std::uint32_t>(std::count(text.begin(), text.end(), '.') + 1);
+      c->min_labels = c->min_labels == 0 ? labels : std::min(c->min_labels, labels);
+      c->max_labels = std::max(c->max_labels, labels);
+    }
     fps[i] = {ns == matcher::kNsName ? matcher::NameFingerprint(hk, text.data(), text.size())
                                      : matcher::StringFingerprint(hk, ns, text.data(), text.size()),
               static_cast<std::uint32_t>(i)};
@@ -425,6 +433,23 @@ void FillTable(const std::vector<TableKey>& keys, double max_load, Compiled* c) 
   }
 }
 
+void FillFilter(const std::vector<TableKey>& keys, Compiled* c) {
+  const std::size_t blocks = std::max<std::size_t>(
+      1, (keys.size() * fmt::kFilterBitsPerKey + 32 * fmt::kFilterBlockWords - 1) /
+             (32 * fmt::kFilterBlockWords));
+  c->filter.assign(blocks * fmt::kFilterBlockWords, 0);
+  for (const TableKey& k : keys) {
+    std::uint32_t* block =
+        c->filter.data() +
+        static_cast<std::uint64_t>((static_cast<U128>(k.fp & 0xffffffffULL) * blocks) >> 32) *
+            fmt::kFilterBlockWords;
+    const auto key = static_cast<std::uint32_t>(k.fp >> 32);
+    for (std::uint32_t i = 0; i < fmt::kFilterBlockWords; ++i) {
+      block[i] |= 1U << ((key * fmt::kFilterSalts[i]) >> 27);
+    }
+  }
+}
+
 // Address intervals: CIDRs are nested or disjoint, so a sweep with a stack of open rules gives
 // every interval the rules covering it, innermost (longest prefix) on top.
 void CompileIps(const std::vector<IpIn>& ips, AnswerTable* answers, Compiled* c) {
@@ -513,6 +538,7 @@ AlignedBytes LayOut(std::uint64_t serial, std::string_view source, const Compile
                     const AnswerTable& answers, std::size_t* size) {
   std::string_view parts[fmt::kSectionCount];
   parts[fmt::kBuckets] = AsBytes(c.table);
+  parts[fmt::kFilter] = AsBytes(c.filter);
   parts[fmt::kExtras] = AsBytes(c.extras);
   parts[fmt::kUrlRules] = AsBytes(c.url_rules);
   parts[fmt::kStrings] = c.strings;
@@ -539,6 +565,8 @@ AlignedBytes LayOut(std::uint64_t serial, std::string_view source, const Compile
   h.seed = c.seed;
   h.rule_count = c.rules;
   h.bucket_count = c.table.size();
+  h.min_labels = c.min_labels;
+  h.max_labels = c.max_labels;
   std::memcpy(h.source, source.data(), source.size());
   AlignedBytes image = AllocateImage(at);
   for (std::uint32_t s = 0; s < fmt::kSectionCount; ++s) {
@@ -589,6 +617,7 @@ Result<Snapshot> SnapshotBuilder::Build(std::uint64_t serial) {
       continue;
     }
     FillTable(keys, options.max_load, &c);
+    FillFilter(keys, &c);
     CompileIps(s.ips, &answers, &c);
     if (answers.size() >= fmt::kValueMask) {
       return Status::InvalidArgument("too many distinct order sets for one snapshot");

@@ -8,6 +8,7 @@
 // pure functions.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -83,25 +84,30 @@ inline constexpr int kMaxLabels = 128;  // a 253-byte name has at most 127 label
 
 // Fingerprints of every label-aligned suffix of `name` (lowercase, no trailing dot), from the
 // last label (i = 0) to the whole name (i = count - 1); starts[i] is where suffix i begins.
-// `dots` lists the positions of the name's dots in increasing order. Returns count.
+// dot_bits marks the name's dots: bit b of dot_bits[w] is byte 64 * w + b. Returns count.
 template <bool kPadded>
 inline int SuffixFingerprints(const HashKeys& keys, const char* name, std::size_t n,
-                              const std::uint16_t* dots, int dot_count, std::uint64_t* fps,
+                              const std::uint64_t* dot_bits, std::uint64_t* fps,
                               std::uint16_t* starts) {
   std::uint64_t h = keys.ns[kNsName];
   std::size_t end = n;
-  for (int d = dot_count - 1; d >= 0; --d) {
-    const std::size_t begin = static_cast<std::size_t>(dots[d]) + 1;
-    h = Absorb<kPadded>(keys, h, name + begin, end - begin);
-    const int i = dot_count - 1 - d;
-    fps[i] = Finish(h);
-    starts[i] = static_cast<std::uint16_t>(begin);
-    end = begin - 1;
+  int count = 0;
+  for (std::size_t w = (n + 63) / 64; w-- > 0;) {
+    for (std::uint64_t bits = dot_bits[w]; bits != 0;) {
+      const int top = 63 - std::countl_zero(bits);
+      bits &= ~(1ULL << top);
+      const std::size_t begin = w * 64 + static_cast<std::size_t>(top) + 1;
+      h = Absorb<kPadded>(keys, h, name + begin, end - begin);
+      fps[count] = Finish(h);
+      starts[count] = static_cast<std::uint16_t>(begin);
+      ++count;
+      end = begin - 1;
+    }
   }
   h = Absorb<kPadded>(keys, h, name, end);
-  fps[dot_count] = Finish(h);
-  starts[dot_count] = 0;
-  return dot_count + 1;
+  fps[count] = Finish(h);
+  starts[count] = 0;
+  return count + 1;
 }
 
 // The fingerprint of a whole name, equal to the last one SuffixFingerprints gives.

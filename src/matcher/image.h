@@ -82,6 +82,27 @@ class SnapshotImage {
   }
   Status Attach(bool verify_checksum);
 
+  // Whether `fp` may be a key: false means it certainly is not. Reads one 32-byte block and
+  // does not branch on it.
+  bool MayContain(std::uint64_t fp) const {
+    const std::uint32_t* block = FilterBlock(fp);
+    const auto key = static_cast<std::uint32_t>(fp >> 32);
+    std::uint32_t all = 1;
+#pragma GCC unroll 8
+    for (std::uint32_t i = 0; i < fmt::kFilterBlockWords; ++i) {
+      all &= block[i] >> ((key * fmt::kFilterSalts[i]) >> 27);
+    }
+    return (all & 1U) != 0;
+  }
+  const std::uint32_t* FilterBlock(std::uint64_t fp) const {
+    const auto block =
+        static_cast<std::uint64_t>((static_cast<U128>(fp & 0xffffffffULL) * filter_blocks_) >> 32);
+    return filter_ + block * fmt::kFilterBlockWords;
+  }
+  void PrefetchFilter(std::uint64_t fp) const {
+    __builtin_prefetch(FilterBlock(fp));
+  }
+
   // A look into a key's home bucket that does not branch on what it reads, so that the loads
   // of many probes can be in flight at once; Finish completes it.
   struct Probe {
@@ -101,7 +122,9 @@ class SnapshotImage {
   }
 
   // The value stored under `fp`, or null.
-  const std::uint32_t* Find(std::uint64_t fp) const { return FindFrom(Bucket(fp), fp, buckets_); }
+  const std::uint32_t* Find(std::uint64_t fp) const {
+    return FindFrom(Bucket(fp), fp, buckets_);
+  }
 
   // Linear probing from bucket b, over at most `limit` buckets.
   const std::uint32_t* FindFrom(std::uint64_t b, std::uint64_t fp, std::uint64_t limit) const {
@@ -119,7 +142,9 @@ class SnapshotImage {
   std::uint64_t Bucket(std::uint64_t fp) const {
     return static_cast<std::uint64_t>((static_cast<U128>(fp >> 32) * buckets_) >> 32);
   }
-  void Prefetch(std::uint64_t fp) const { __builtin_prefetch(&table_[Bucket(fp)]); }
+  void Prefetch(std::uint64_t fp) const {
+    __builtin_prefetch(&table_[Bucket(fp)]);
+  }
 
   // The answers of the exact and the tree rule stored under a value.
   std::uint32_t ExactAnswer(const std::uint32_t* value) const {
@@ -164,6 +189,8 @@ class SnapshotImage {
   const fmt::Header* header_ = nullptr;
   HashKeys keys_{};
   const fmt::Bucket* table_ = nullptr;
+  const std::uint32_t* filter_ = nullptr;
+  std::uint64_t filter_blocks_ = 0;
   std::uint64_t buckets_ = 0;
   const fmt::Extra* extras_ = nullptr;
   std::size_t extra_count_ = 0;

@@ -61,8 +61,9 @@ Status Corrupt(const std::string& what) {
 
 const char* SectionName(std::uint32_t s) {
   static constexpr const char* kNames[] = {
-      "buckets",        "extras",       "url_rules", "strings",        "ip_starts",     "ip_sets",
-      "ip_set_offsets", "ip_set_rules", "ip_rules",  "answer_offsets", "answer_orders", "orders"};
+      "buckets",        "filter",        "extras",         "url_rules",    "strings",
+      "ip_starts",      "ip_sets",       "ip_set_offsets", "ip_set_rules", "ip_rules",
+      "answer_offsets", "answer_orders", "orders"};
   static_assert(std::size(kNames) == fmt::kSectionCount);
   return kNames[s];
 }
@@ -106,6 +107,7 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   std::size_t count[fmt::kSectionCount];
   static constexpr std::size_t kElement[] = {sizeof(fmt::Bucket),
+                                             4 * fmt::kFilterBlockWords,
                                              sizeof(fmt::Extra),
                                              sizeof(fmt::UrlRule),
                                              1,
@@ -128,6 +130,8 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   auto at = [&](std::uint32_t s) { return base_ + h.sections[s].offset; };
   table_ = reinterpret_cast<const fmt::Bucket*>(at(fmt::kBuckets));
+  filter_ = reinterpret_cast<const std::uint32_t*>(at(fmt::kFilter));
+  filter_blocks_ = count[fmt::kFilter];
   extras_ = reinterpret_cast<const fmt::Extra*>(at(fmt::kExtras));
   url_rules_ = reinterpret_cast<const fmt::UrlRule*>(at(fmt::kUrlRules));
   strings_ = reinterpret_cast<const char*>(at(fmt::kStrings));
@@ -152,6 +156,13 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   buckets_ = h.bucket_count;
   if (buckets_ == 0 || buckets_ > 0xffffffffULL || count[fmt::kBuckets] != buckets_) {
     return Corrupt("the hash table does not agree with the bucket count");
+  }
+  if (h.min_labels > h.max_labels || h.max_labels > 127 ||
+      (h.min_labels == 0) != (h.max_labels == 0)) {
+    return Corrupt("bad label counts");
+  }
+  if (filter_blocks_ == 0 || filter_blocks_ > 0xffffffffULL) {
+    return Corrupt("the filter has no blocks");
   }
   if (count[fmt::kIpSets] != ip_intervals_) return Corrupt("ip_sets and ip_starts differ");
   if (count[fmt::kIpSetOffsets] == 0 || count[fmt::kAnswerOffsets] == 0) {
@@ -245,7 +256,7 @@ namespace {
 struct PreparedName {
   char text[256 + 8];  // padded for Absorb<true>
   std::size_t length = 0;
-  std::uint16_t dots[kMaxLabels];
+  std::uint64_t dot_bits[4];  // bit b of dot_bits[w]: byte 64 * w + b is a dot
   int dot_count = 0;
   std::uint64_t fps[kMaxLabels];
   std::uint16_t starts[kMaxLabels];
@@ -261,7 +272,9 @@ constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
 bool LowercaseAscii(std::string_view name, PreparedName* out) {
   const std::size_t n = name.size();
   const char* p = name.data();
-  int dots = 0;
+  std::uint64_t any_high = 0;
+  std::uint64_t dots = 0;
+  out->dot_bits[0] = out->dot_bits[1] = out->dot_bits[2] = out->dot_bits[3] = 0;
   for (std::size_t i = 0; i < n; i += 8) {
     std::uint64_t w = 0;
     if (i + 8 <= n) {
@@ -276,21 +289,22 @@ bool LowercaseAscii(std::string_view name, PreparedName* out) {
         w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[j])) << (8 * j);
       }
     }
-    if ((w & kHighBits) != 0) return false;
-    // Bytes are below 0x80 here, so these sums cannot carry into the next byte.
+    any_high |= w;
+    w &= kLowSeven;  // non-ASCII input is refused below; keep the sums carry-free meanwhile
     const std::uint64_t at_least_a = w + 0x3f3f3f3f3f3f3f3fULL;  // high bit set if byte >= 'A'
     const std::uint64_t above_z = w + 0x2525252525252525ULL;     // high bit set if byte > 'Z'
     w |= (at_least_a & ~above_z & kHighBits) >> 2;               // +0x20 on A-Z
     std::memcpy(out->text + i, &w, 8);
     const std::uint64_t x = w ^ kDots;  // zero bytes where the dots are
-    std::uint64_t is_dot = ~(((x & kLowSeven) + kLowSeven) | x) & kHighBits;
-    while (is_dot != 0) {
-      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(is_dot)) / 8;
-      if (at < n) out->dots[dots++] = static_cast<std::uint16_t>(at);
-      is_dot &= is_dot - 1;
-    }
+    const std::uint64_t is_dot = ~(((x & kLowSeven) + kLowSeven) | x) & kHighBits;
+    // One bit per byte: the first multiply gathers the eight flags into the top byte, the
+    // second adds them up (no POPCNT in baseline x86-64).
+    const std::uint64_t flags = is_dot >> 7;
+    out->dot_bits[i / 64] |= ((flags * 0x0102040810204080ULL) >> 56) << (i % 64);
+    dots += (flags * 0x0101010101010101ULL) >> 56;
   }
-  out->dot_count = dots;
+  if ((any_high & kHighBits) != 0) return false;
+  out->dot_count = static_cast<int>(dots);
   out->length = n;
   return true;
 }
@@ -318,8 +332,8 @@ bool PrepareText(std::string_view name, PreparedName* out) {
 
 bool PrepareName(const HashKeys& keys, std::string_view name, PreparedName* out) {
   if (!PrepareText(name, out)) return false;
-  out->count = matcher::SuffixFingerprints<true>(keys, out->text, out->length, out->dots,
-                                                 out->dot_count, out->fps, out->starts);
+  out->count = matcher::SuffixFingerprints<true>(keys, out->text, out->length, out->dot_bits,
+                                                 out->fps, out->starts);
   return true;
 }
 
@@ -341,14 +355,19 @@ Verdict Decide(const SnapshotImage& img, const std::uint32_t* const* found,
   return {};
 }
 
-// Looks up every suffix of a prepared name. The home buckets are all read before anything
-// branches on what they hold, so their cache misses overlap.
+// Looks up every suffix of a prepared name. The filter is asked about every suffix before
+// anything branches on its answers, so those reads overlap; the few suffixes it lets through
+// are looked up in the table.
 Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps, const std::uint16_t* starts,
                     int count) {
-  SnapshotImage::Probe probes[kMaxLabels];
-  for (int i = 0; i < count; ++i) probes[i] = img.Start(fps[i]);
+  // Suffix i has i + 1 labels; only those within the rules' label counts can match.
+  const int first = static_cast<int>(img.header_->min_labels) - 1;
+  const int last = std::min(count, static_cast<int>(img.header_->max_labels));
+  bool pass[kMaxLabels];
   const std::uint32_t* found[kMaxLabels];
-  for (int i = 0; i < count; ++i) found[i] = img.Finish(probes[i], fps[i]);
+  for (int i = 0; i < count; ++i) found[i] = nullptr;
+  for (int i = std::max(first, 0); i < last; ++i) pass[i] = img.MayContain(fps[i]);
+  for (int i = std::max(first, 0); i < last; ++i) found[i] = pass[i] ? img.Find(fps[i]) : nullptr;
   return Decide(img, found, starts, count);
 }
 
@@ -431,16 +450,19 @@ Verdict Snapshot::MatchName(std::string_view name) const {
 }
 
 void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Verdict> out) const {
-  // Groups of names in three passes: hash every suffix of every name; read the home bucket of
-  // every suffix (no branch on the data, so all those cache misses overlap); then decide.
+  // Groups of names in passes, so that the memory reads of a whole group are in flight at once
+  // and nothing waits on one read before issuing the next: hash every suffix of every name; ask
+  // the filter about each suffix, keeping the few it lets through (without branching on its
+  // answers); start a table probe for each of those; finish them; decide each name.
   constexpr std::size_t kGroup = 32;
   constexpr int kLabels = 8;  // names with more labels go through MatchName
   const SnapshotImage& img = *image_;
   PreparedName scratch;
   std::uint64_t fps[kGroup * kLabels];
   std::uint16_t starts[kGroup * kLabels];
+  const std::uint32_t* found[kGroup * kLabels];
   SnapshotImage::Probe probes[kGroup * kLabels];
-  const std::uint32_t* found[kLabels];
+  std::uint16_t passed[kGroup * kLabels];
   int count[kGroup];  // suffixes of each name; 0: cannot match; -1: through MatchName
   for (std::size_t base = 0; base < names.size(); base += kGroup) {
     const std::size_t n = std::min(kGroup, names.size() - base);
@@ -451,25 +473,38 @@ void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Ver
         count[i] = -1;
       } else {
         count[i] = matcher::SuffixFingerprints<true>(img.keys_, scratch.text, scratch.length,
-                                                     scratch.dots, scratch.dot_count,
-                                                     fps + i * kLabels, starts + i * kLabels);
+                                                     scratch.dot_bits, fps + i * kLabels,
+                                                     starts + i * kLabels);
       }
     }
+    // Suffix j has j + 1 labels; only those within the rules' label counts can match.
+    const std::size_t first = img.header_->min_labels > 0 ? img.header_->min_labels - 1 : 0;
+    const std::size_t most = img.header_->max_labels;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t suffixes = count[i] > 0 ? static_cast<std::size_t>(count[i]) : 0;
-      for (std::size_t j = 0; j < suffixes; ++j) {
-        probes[i * kLabels + j] = img.Start(fps[i * kLabels + j]);
+      for (std::size_t j = first; j < std::min(suffixes, most); ++j) {
+        img.PrefetchFilter(fps[i * kLabels + j]);
       }
     }
+    std::size_t pending = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      if (count[i] <= 0) {
+      const std::size_t suffixes = count[i] > 0 ? static_cast<std::size_t>(count[i]) : 0;
+      for (std::size_t j = 0; j < suffixes; ++j) found[i * kLabels + j] = nullptr;
+      for (std::size_t j = first; j < std::min(suffixes, most); ++j) {
+        const std::size_t k = i * kLabels + j;
+        passed[pending] = static_cast<std::uint16_t>(k);
+        pending += img.MayContain(fps[k]) ? 1U : 0U;
+      }
+    }
+    for (std::size_t p = 0; p < pending; ++p) probes[p] = img.Start(fps[passed[p]]);
+    for (std::size_t p = 0; p < pending; ++p)
+      found[passed[p]] = img.Finish(probes[p], fps[passed[p]]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (count[i] > 0) {
+        out[base + i] = Decide(img, found + i * kLabels, starts + i * kLabels, count[i]);
+      } else {
         out[base + i] = count[i] == 0 ? Verdict{} : MatchName(names[base + i]);
-        continue;
       }
-      for (std::size_t j = 0; j < static_cast<std::size_t>(count[i]); ++j) {
-        found[j] = img.Finish(probes[i * kLabels + j], fps[i * kLabels + j]);
-      }
-      out[base + i] = Decide(img, found, starts + i * kLabels, count[i]);
     }
   }
 }

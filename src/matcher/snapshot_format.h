@@ -12,6 +12,10 @@
 //                                 bucket or, when that is full, in the following ones
 //                                 (wrapping); a lookup that does not find its key in a bucket
 //                                 nobody moved past stops there.
+//   filter        u32[8 * blocks] a split-block Bloom filter over the same fingerprints: a name
+//                                 suffix it rejects is not probed in the table. 12 bits per
+//                                 key; each key sets one bit in each of the eight words of one
+//                                 32-byte block
 //   extras        Extra[]         keys with more than one kind of rule
 //   url_rules     UrlRule[]       URL rules, grouped by origin, sorted by path
 //   strings       bytes           URL paths, order references and bodies
@@ -37,6 +41,7 @@ inline constexpr std::uint64_t kSectionAlign = 64;
 
 enum Section : std::uint32_t {
   kBuckets,
+  kFilter,
   kExtras,
   kUrlRules,
   kStrings,
@@ -65,6 +70,8 @@ struct Header {
   std::uint64_t seed;          // the fingerprint key; the hash secrets derive from it
   std::uint64_t rule_count;    // distinct (kind, value) rules
   std::uint64_t bucket_count;  // buckets in the table
+  std::uint32_t min_labels;    // the fewest and most labels of a domain or domain-tree rule
+  std::uint32_t max_labels;    // (a lookup skips suffixes outside that range); 0, 0: none
   char source[32];             // what it was compiled from (a registry id), zero-padded
   std::uint8_t checksum[32];
   SectionRef sections[kSectionCount];
@@ -86,6 +93,13 @@ struct Bucket {
   std::uint8_t pad[3];
 };
 static_assert(sizeof(Bucket) == 64, "a bucket is one cache line");
+
+inline constexpr std::uint32_t kFilterBitsPerKey = 12;
+inline constexpr std::uint32_t kFilterBlockWords = 8;
+// Odd multipliers that pick a key's bit in each word of its block.
+inline constexpr std::uint32_t kFilterSalts[kFilterBlockWords] = {
+    0x9e3779b1U, 0x85ebca77U, 0xc2b2ae3dU, 0x27d4eb2fU,
+    0x165667b1U, 0xd3a2646dU, 0xfd7046c5U, 0xb55a4f09U};
 
 struct Extra {
   std::uint32_t exact;      // answer of the exact rule on this key, or kNone
@@ -120,7 +134,7 @@ struct OrderRecord {
   std::uint32_t body_length;
 };
 
-static_assert(sizeof(Header) == 56 + 32 + 32 + 16 * kSectionCount, "the header has no padding");
+static_assert(sizeof(Header) == 64 + 32 + 32 + 16 * kSectionCount, "the header has no padding");
 static_assert(sizeof(IpRule) == 24);
 static_assert(sizeof(OrderRecord) == 24);
 
