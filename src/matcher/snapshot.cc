@@ -254,7 +254,7 @@ namespace {
 // A name made ready for lookup: lowercased, trailing dot gone, dots found, suffix fingerprints
 // computed.
 struct PreparedName {
-  char text[256 + 8];  // padded for Absorb<true>
+  char text[256 + 16];  // padded for Absorb<true> and 16-byte stores
   std::size_t length = 0;
   std::uint64_t dot_bits[4];  // bit b of dot_bits[w]: byte 64 * w + b is a dot
   int dot_count = 0;
@@ -263,6 +263,61 @@ struct PreparedName {
   int count = 0;
 };
 
+// Up to 8 bytes of `p` from `i`, not reading at or past `n`, in the low bytes of a word.
+std::uint64_t LoadClipped(const char* p, std::size_t n, std::size_t i) {
+  std::uint64_t w = 0;
+  if (i + 8 <= n) {
+    std::memcpy(&w, p + i, 8);
+  } else if (n >= 8) {
+    // Load the 8 bytes that end the name and shift the ones we want down (a fixed-size load; no
+    // library call, no read past the end).
+    std::memcpy(&w, p + n - 8, 8);
+    w >>= 8 * (8 - (n - i));
+  } else {
+    for (std::size_t j = i; j < n; ++j) {
+      w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[j])) << (8 * (j - i));
+    }
+  }
+  return w;
+}
+
+#if defined(__SSE2__)
+// Copies `name` (at most 253 bytes) into out->text sixteen bytes at a time, lowercasing A-Z and
+// noting where the dots are. False when a byte is not ASCII.
+bool LowercaseAscii(std::string_view name, PreparedName* out) {
+  const std::size_t n = name.size();
+  const char* p = name.data();
+  out->dot_bits[0] = out->dot_bits[1] = out->dot_bits[2] = out->dot_bits[3] = 0;
+  unsigned high = 0;
+  __m128i dot_count = _mm_setzero_si128();
+  for (std::size_t i = 0; i < n; i += 16) {
+    __m128i v;
+    if (i + 16 <= n) {
+      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    } else {
+      const std::uint64_t lo = LoadClipped(p, n, i);
+      const std::uint64_t hi = i + 8 < n ? LoadClipped(p, n, i + 8) : 0;
+      v = _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo));
+    }
+    high |= static_cast<unsigned>(_mm_movemask_epi8(v));
+    // Non-ASCII bytes compare as negative and are left alone (and refused below).
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    v = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out->text + i), v);
+    const __m128i is_dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    out->dot_bits[i / 64] |=
+        static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(is_dot))) << (i % 64);
+    // Sum of 0/1 bytes, in two 64-bit halves.
+    dot_count = _mm_add_epi64(
+        dot_count, _mm_sad_epu8(_mm_and_si128(is_dot, _mm_set1_epi8(1)), _mm_setzero_si128()));
+  }
+  if (high != 0) return false;
+  out->dot_count = _mm_cvtsi128_si32(dot_count) + _mm_cvtsi128_si32(_mm_srli_si128(dot_count, 8));
+  out->length = n;
+  return true;
+}
+#else
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 constexpr std::uint64_t kLowSeven = 0x7f7f7f7f7f7f7f7fULL;
 constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
@@ -276,19 +331,7 @@ bool LowercaseAscii(std::string_view name, PreparedName* out) {
   std::uint64_t dots = 0;
   out->dot_bits[0] = out->dot_bits[1] = out->dot_bits[2] = out->dot_bits[3] = 0;
   for (std::size_t i = 0; i < n; i += 8) {
-    std::uint64_t w = 0;
-    if (i + 8 <= n) {
-      std::memcpy(&w, p + i, 8);
-    } else if (n >= 8) {
-      // The last, partial word: load the 8 bytes that end the name and shift the ones we want
-      // down (a fixed-size load; no library call, no read past the end).
-      std::memcpy(&w, p + n - 8, 8);
-      w >>= 8 * (8 - (n - i));
-    } else {
-      for (std::size_t j = 0; j < n; ++j) {
-        w |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[j])) << (8 * j);
-      }
-    }
+    std::uint64_t w = LoadClipped(p, n, i);
     any_high |= w;
     w &= kLowSeven;  // non-ASCII input is refused below; keep the sums carry-free meanwhile
     const std::uint64_t at_least_a = w + 0x3f3f3f3f3f3f3f3fULL;  // high bit set if byte >= 'A'
@@ -308,6 +351,7 @@ bool LowercaseAscii(std::string_view name, PreparedName* out) {
   out->length = n;
   return true;
 }
+#endif
 
 // Lowercases `name` into out->text and finds its dots. False when it cannot be a rule's name.
 bool PrepareText(std::string_view name, PreparedName* out) {
