@@ -82,13 +82,13 @@ class SnapshotImage {
   }
   Status Attach(bool verify_checksum);
 
-  // Whether `fp` may be a key: false means it certainly is not. Reads one 32-byte block and
+  // Whether `fp` may be a key: false means it certainly is not. Reads one 16-byte block and
   // does not branch on it.
   bool MayContain(std::uint64_t fp) const {
     const std::uint32_t* block = FilterBlock(fp);
     const auto key = static_cast<std::uint32_t>(fp >> 32);
     std::uint32_t all = 1;
-#pragma GCC unroll 8
+#pragma GCC unroll 4
     for (std::uint32_t i = 0; i < fmt::kFilterBlockWords; ++i) {
       all &= block[i] >> ((key * fmt::kFilterSalts[i]) >> 27);
     }

@@ -12,10 +12,10 @@
 //                                 bucket or, when that is full, in the following ones
 //                                 (wrapping); a lookup that does not find its key in a bucket
 //                                 nobody moved past stops there.
-//   filter        u32[8 * blocks] a split-block Bloom filter over the same fingerprints: a name
+//   filter        u32[4 * blocks] a split-block Bloom filter over the same fingerprints: a name
 //                                 suffix it rejects is not probed in the table. 12 bits per
-//                                 key; each key sets one bit in each of the eight words of one
-//                                 32-byte block
+//                                 key; each key sets one bit in each of the four words of one
+//                                 16-byte block
 //   extras        Extra[]         keys with more than one kind of rule
 //   url_rules     UrlRule[]       URL rules, grouped by origin, sorted by path
 //   strings       bytes           URL paths, order references and bodies
@@ -95,11 +95,10 @@ struct Bucket {
 static_assert(sizeof(Bucket) == 64, "a bucket is one cache line");
 
 inline constexpr std::uint32_t kFilterBitsPerKey = 12;
-inline constexpr std::uint32_t kFilterBlockWords = 8;
+inline constexpr std::uint32_t kFilterBlockWords = 4;
 // Odd multipliers that pick a key's bit in each word of its block.
-inline constexpr std::uint32_t kFilterSalts[kFilterBlockWords] = {
-    0x9e3779b1U, 0x85ebca77U, 0xc2b2ae3dU, 0x27d4eb2fU,
-    0x165667b1U, 0xd3a2646dU, 0xfd7046c5U, 0xb55a4f09U};
+inline constexpr std::uint32_t kFilterSalts[kFilterBlockWords] = {0x9e3779b1U, 0x85ebca77U,
+                                                                  0xc2b2ae3dU, 0x27d4eb2fU};
 
 struct Extra {
   std::uint32_t exact;      // answer of the exact rule on this key, or kNone
