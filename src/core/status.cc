@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <system_error>
+
 namespace interdict {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -30,6 +32,10 @@ std::string Status::ToString() const {
   std::string out(StatusCodeName(code_));
   out.append(": ").append(message_);
   return out;
+}
+
+std::string ErrnoText(int err) {
+  return std::error_code(err, std::generic_category()).message();
 }
 
 }  // namespace interdict

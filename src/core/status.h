@@ -105,6 +105,9 @@ class [[nodiscard]] Result {
   Status status_;
 };
 
+// The text of an errno value (strerror without its shared buffer).
+std::string ErrnoText(int err);
+
 }  // namespace interdict
 
 #define INTERDICT_CONCAT_INNER_(a, b) a##b

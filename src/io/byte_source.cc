@@ -12,11 +12,6 @@
 namespace interdict {
 namespace {
 
-// strerror without its shared buffer.
-std::string ErrnoText(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 class StringSource final : public ByteSource {
  public:
   explicit StringSource(std::string data) : data_(std::move(data)) {}

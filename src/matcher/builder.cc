@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <compare>
 #include <cstring>
 #include <random>
 #include <unordered_map>
@@ -208,7 +209,7 @@ struct SnapshotBuilder::State {
 };
 
 SnapshotBuilder::SnapshotBuilder(SnapshotBuildOptions options) : state_(std::make_unique<State>()) {
-  state_->options = options;
+  state_->options = std::move(options);
 }
 SnapshotBuilder::~SnapshotBuilder() = default;
 
@@ -367,8 +368,8 @@ bool CompileKeys(const Inputs& s, const HashKeys& hk, AnswerTable* answers, Comp
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     const UrlIn& x = s.urls[a];
     const UrlIn& y = s.urls[b];
-    if (const auto cmp = origin(x) <=> origin(y); cmp != 0) return cmp < 0;
-    if (const auto cmp = path(x) <=> path(y); cmp != 0) return cmp < 0;
+    if (const auto cmp = origin(x) <=> origin(y); std::is_neq(cmp)) return std::is_lt(cmp);
+    if (const auto cmp = path(x) <=> path(y); std::is_neq(cmp)) return std::is_lt(cmp);
     return x.prefix < y.prefix;
   });
   for (std::size_t i = 0; i < order.size();) {
@@ -416,7 +417,7 @@ void FillTable(const std::vector<TableKey>& keys, double max_load, Compiled* c) 
   buckets = std::max<std::size_t>(buckets, keys.size() / fmt::kBucketSlots + 1);
   c->table.assign(buckets, fmt::Bucket{});
   for (const TableKey& k : keys) {
-    std::uint64_t b = static_cast<std::uint64_t>((static_cast<U128>(k.fp >> 32) * buckets) >> 32);
+    auto b = static_cast<std::uint64_t>((static_cast<U128>(k.fp >> 32) * buckets) >> 32);
     for (;;) {
       fmt::Bucket& bucket = c->table[b];
       unsigned j = 0;
@@ -435,8 +436,8 @@ void FillTable(const std::vector<TableKey>& keys, double max_load, Compiled* c) 
 
 void FillFilter(const std::vector<TableKey>& keys, Compiled* c) {
   const std::size_t blocks = std::max<std::size_t>(
-      1, (keys.size() * fmt::kFilterBitsPerKey + 32 * fmt::kFilterBlockWords - 1) /
-             (32 * fmt::kFilterBlockWords));
+      1, (keys.size() * fmt::kFilterBitsPerKey + std::size_t{32} * fmt::kFilterBlockWords - 1) /
+             (std::size_t{32} * fmt::kFilterBlockWords));
   c->filter.assign(blocks * fmt::kFilterBlockWords, 0);
   for (const TableKey& k : keys) {
     std::uint32_t* block =
@@ -510,7 +511,7 @@ void CompileIps(const std::vector<IpIn>& ips, AnswerTable* answers, Compiled* c)
     std::uint32_t set = fmt::kNone;
     if (!open.empty()) {
       members.clear();
-      for (auto it = open.rbegin(); it != open.rend(); ++it) members.push_back((*it)->index);
+      for (std::size_t k = open.size(); k-- > 0;) members.push_back(open[k]->index);  // inner first
       std::string key(reinterpret_cast<const char*>(members.data()),
                       members.size() * sizeof(std::uint32_t));
       auto [it, fresh] = sets.try_emplace(std::move(key), 0);

@@ -15,7 +15,7 @@
 
 namespace interdict::matcher {
 
-__extension__ typedef unsigned __int128 U128;
+__extension__ using U128 = unsigned __int128;
 
 enum Namespace : int { kNsName = 0, kNsApp = 1, kNsSearch = 2, kNsUrlOrigin = 3, kNsCount = 4 };
 

@@ -43,7 +43,7 @@ inline unsigned MatchMask(const fmt::Bucket& bucket, std::uint64_t fp) {
 #if defined(__SSE2__)
   // SSE2 has no 64-bit compare: compare 32-bit halves, and keep lanes where both halves match.
   const __m128i needle = _mm_set1_epi64x(static_cast<long long>(fp));
-  const __m128i* v = reinterpret_cast<const __m128i*>(bucket.fp);
+  const auto* v = reinterpret_cast<const __m128i*>(bucket.fp);
   const __m128i eq01 = _mm_cmpeq_epi32(_mm_load_si128(v), needle);
   const __m128i eq23 = _mm_cmpeq_epi32(_mm_load_si128(v + 1), needle);
   const __m128i both01 = _mm_and_si128(eq01, _mm_shuffle_epi32(eq01, _MM_SHUFFLE(2, 3, 0, 1)));

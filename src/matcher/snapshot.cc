@@ -107,7 +107,7 @@ Status SnapshotImage::Attach(bool verify_checksum) {
   }
   std::size_t count[fmt::kSectionCount];
   static constexpr std::size_t kElement[] = {sizeof(fmt::Bucket),
-                                             4 * fmt::kFilterBlockWords,
+                                             std::size_t{4} * fmt::kFilterBlockWords,
                                              sizeof(fmt::Extra),
                                              sizeof(fmt::UrlRule),
                                              1,
@@ -610,7 +610,7 @@ class Explainer {
  public:
   Explainer(const Snapshot& snapshot, const SnapshotImage& img) : snapshot_(snapshot), img_(img) {}
 
-  void Add(TargetKind kind, std::string value, std::uint32_t answer) {
+  void Add(TargetKind kind, const std::string& value, std::uint32_t answer) {
     if (answer == fmt::kNone) return;
     for (const std::uint32_t o : snapshot_.AnswerOrders(answer)) {
       const SnapshotOrder order = snapshot_.order(o);
@@ -670,7 +670,7 @@ class Explainer {
       const fmt::IpRule& rule = img_.ip_rules_[r];
       if (rule.kind != static_cast<std::uint8_t>(TargetKind::kCidr)) continue;
       std::string text = FormatAddress(rule);
-      if (text == cidr) Add(TargetKind::kCidr, std::move(text), rule.answer);
+      if (text == cidr) Add(TargetKind::kCidr, text, rule.answer);
     }
   }
 
@@ -702,7 +702,7 @@ class Explainer {
         std::string value(origin);
         value.append(rule);
         if ((r.flags & fmt::kUrlPrefix) != 0) value.push_back('*');
-        Add(TargetKind::kUrl, std::move(value), r.answer);
+        Add(TargetKind::kUrl, value, r.answer);
       }
     }
     std::string_view host = url.substr(host_start, path_start - host_start);
@@ -735,7 +735,7 @@ std::vector<InForceEntry> Snapshot::Explain(const Target& query) const {
   Explainer x(*this, *image_);
   switch (query.kind) {
     case TargetKind::kDomain:
-    case TargetKind::kDomainTree: x.Host(query.value); break;
+    case TargetKind::kDomainTree:
     case TargetKind::kIp: x.Host(query.value); break;
     case TargetKind::kCidr: x.Cidr(query.value); break;
     case TargetKind::kUrl:
@@ -761,12 +761,12 @@ Result<Snapshot> Snapshot::FromBytes(std::string_view bytes, bool verify_checksu
 
 Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + ErrnoText(errno));
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int err = errno;
     close(fd);
-    return Status::IOError("cannot stat " + path + ": " + std::strerror(err));
+    return Status::IOError("cannot stat " + path + ": " + ErrnoText(err));
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size < sizeof(fmt::Header)) {
@@ -777,8 +777,7 @@ Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
   void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int err = errno;
   close(fd);
-  if (mapped == MAP_FAILED)
-    return Status::IOError("cannot map " + path + ": " + std::strerror(err));
+  if (mapped == MAP_FAILED) return Status::IOError("cannot map " + path + ": " + ErrnoText(err));
   madvise(mapped, size, MADV_WILLNEED);
   madvise(mapped, size, MADV_HUGEPAGE);  // honoured where the kernel maps read-only files so
   auto image = std::make_unique<SnapshotImage>();
@@ -792,7 +791,7 @@ Result<Snapshot> Snapshot::Load(const std::string& path, bool verify_checksum) {
 Status Snapshot::Save(const std::string& path) const {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + ErrnoText(errno));
   const std::string_view data = bytes();
   std::size_t done = 0;
   while (done < data.size()) {
@@ -802,19 +801,19 @@ Status Snapshot::Save(const std::string& path) const {
       const int err = errno;
       close(fd);
       unlink(tmp.c_str());
-      return Status::IOError("cannot write " + tmp + ": " + std::strerror(err));
+      return Status::IOError("cannot write " + tmp + ": " + ErrnoText(err));
     }
     done += static_cast<std::size_t>(n);
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     const int err = errno;
     unlink(tmp.c_str());
-    return Status::IOError("cannot flush " + tmp + ": " + std::strerror(err));
+    return Status::IOError("cannot flush " + tmp + ": " + ErrnoText(err));
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     unlink(tmp.c_str());
-    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
+    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + ErrnoText(err));
   }
   return Status::Ok();
 }
