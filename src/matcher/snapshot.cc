@@ -508,8 +508,9 @@ void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Ver
   SnapshotImage::Probe probes[kGroup * kLabels];
   std::uint16_t passed[kGroup * kLabels];
   int count[kGroup];  // suffixes of each name; 0: cannot match; -1: through MatchName
-  for (std::size_t base = 0; base < names.size(); base += kGroup) {
-    const std::size_t n = std::min(kGroup, names.size() - base);
+  const std::size_t total = std::min(names.size(), out.size());
+  for (std::size_t base = 0; base < total; base += kGroup) {
+    const std::size_t n = std::min(kGroup, total - base);
     for (std::size_t i = 0; i < n; ++i) {
       if (!PrepareText(names[base + i], &scratch)) {
         count[i] = 0;

@@ -3,13 +3,14 @@
 //
 // A Snapshot is one contiguous little-endian image (see snapshot_format.h): the same bytes are
 // built in memory, written to a file, and mapped back with mmap and no parsing. Lookups read the
-// image in place and never allocate on the hot paths (MatchName, MatchNames, MatchIp).
+// image in place; the hot paths (MatchName, MatchNames, MatchIp) do not allocate, except to
+// normalize a name that has non-ASCII bytes.
 //
 // Names, app ids, search targets and URL origins are found through one bucketized hash table of
 // 64-bit fingerprints keyed with a secret chosen per build; URL paths and IP ranges are compared
-// exactly. ARCHITECTURE.md explains the choice and the false-match bound (below 2^-60 per lookup
-// at 10M rules); Explain() results can be confirmed against the registry, as `interdict check`
-// does.
+// exactly. ARCHITECTURE.md explains the choice and the false-match bound (about n / 2^64 per
+// probe for n keys: near 2^-42 per lookup at a million rules); Explain() results can be
+// confirmed against the registry, as `interdict check` does.
 //
 // Thread-safety: a Snapshot is immutable after Build/Load; every const method may be called from
 // any number of threads at once.
@@ -81,8 +82,8 @@ class Snapshot {
   // exact domain rule on the name, else the domain-tree rule on the name or its nearest
   // ancestor.
   Verdict MatchName(std::string_view name) const;
-  // Many names at once; interleaves the memory accesses of up to 32 lookups. out.size() must
-  // equal names.size().
+  // Many names at once, answering out[i] for names[i]; interleaves the memory accesses of up
+  // to 32 lookups. Only the first min(names.size(), out.size()) names are looked up.
   void MatchNames(std::span<const std::string_view> names, std::span<Verdict> out) const;
   // An IPv4 or IPv6 address in text form (IPv4-mapped IPv6 matches IPv4 rules). Returns the
   // longest-prefix rule.

@@ -247,6 +247,12 @@ TEST(SnapshotNames, ManyLabelsGoThroughTheBatchToo) {
   EXPECT_TRUE(out[2].blocked());
   EXPECT_FALSE(out[3].blocked());
   EXPECT_EQ(deep.substr(out[0].offset), "deep.example");
+
+  // A shorter output span: only that many names are answered, and nothing is written past it.
+  std::vector<Verdict> two(2);
+  s.MatchNames(names, two);
+  EXPECT_TRUE(two[0].blocked());
+  EXPECT_TRUE(two[1].blocked());
 }
 
 TEST(SnapshotNames, ExactAndTreeOnOneNameFromDifferentOrders) {
