@@ -142,9 +142,6 @@ class SnapshotImage {
   std::uint64_t Bucket(std::uint64_t fp) const {
     return static_cast<std::uint64_t>((static_cast<U128>(fp >> 32) * buckets_) >> 32);
   }
-  void Prefetch(std::uint64_t fp) const {
-    __builtin_prefetch(&table_[Bucket(fp)]);
-  }
 
   // The answers of the exact and the tree rule stored under a value.
   std::uint32_t ExactAnswer(const std::uint32_t* value) const {
