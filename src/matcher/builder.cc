@@ -252,18 +252,16 @@ Status SnapshotBuilder::AddRule(TargetKind kind, std::string_view value, std::ui
       return Status::Ok();
     }
     case TargetKind::kUrl: {
-      const std::size_t scheme = value.find("://");
-      const std::size_t path =
-          scheme == std::string_view::npos ? std::string_view::npos : value.find('/', scheme + 3);
-      if (path == std::string_view::npos) {
+      const bool prefix = value.back() == '*';
+      const std::string_view body = prefix ? value.substr(0, value.size() - 1) : value;
+      const UrlParts parts = SplitCanonicalUrl(body);
+      if (!parts.valid) {
         return Status::InvalidArgument("\"" + std::string(value) +
                                        "\" is not a canonical URL (scheme://host/path)");
       }
-      const bool prefix = value.back() == '*';
-      const std::string_view body = prefix ? value.substr(0, value.size() - 1) : value;
       s.urls.push_back({static_cast<std::uint32_t>(s.url_text.size()),
-                        static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(body.size()),
-                        order, prefix});
+                        static_cast<std::uint32_t>(parts.origin.size()),
+                        static_cast<std::uint32_t>(body.size()), order, prefix});
       s.url_text.append(body);
       return Status::Ok();
     }

@@ -676,44 +676,23 @@ class Explainer {
   }
 
   void Url(std::string_view url) {
-    const std::size_t scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return;
-    const std::size_t host_start = scheme_end + 3;
-    std::size_t path_start = url.find('/', host_start);
-    if (path_start == std::string_view::npos) path_start = url.size();
-    const std::string_view origin = url.substr(0, path_start);
-    const std::string_view path = url.substr(path_start);
-    const std::size_t question = path.find('?');
-    const std::string_view path_only = path.substr(0, question);
+    const UrlParts u = SplitCanonicalUrl(url);
+    if (!u.valid) return;
     const std::uint32_t* slot = img_.Find(matcher::StringFingerprint(
-        img_.keys_, matcher::kNsUrlOrigin, origin.data(), origin.size()));
+        img_.keys_, matcher::kNsUrlOrigin, u.origin.data(), u.origin.size()));
     if (const fmt::Extra* e = slot != nullptr ? img_.ExtraOf(slot) : nullptr; e != nullptr) {
       for (std::uint32_t i = e->url_begin; i < e->url_begin + e->url_count; ++i) {
         const fmt::UrlRule& r = img_.url_rules_[i];
         const std::string_view rule = img_.String(r.path_offset, r.path_length);
-        bool hit = false;
-        if ((r.flags & fmt::kUrlPrefix) != 0) {
-          hit = path.substr(0, rule.size()) == rule;
-        } else {
-          // An exact rule without a query string covers the page with any query string.
-          hit = path == rule || (rule.find('?') == std::string_view::npos &&
-                                 question != std::string_view::npos && path_only == rule);
-        }
-        if (!hit) continue;
-        std::string value(origin);
+        const bool prefix = (r.flags & fmt::kUrlPrefix) != 0;
+        if (!UrlPathMatches(rule, prefix, u.path)) continue;
+        std::string value(u.origin);
         value.append(rule);
-        if ((r.flags & fmt::kUrlPrefix) != 0) value.push_back('*');
+        if (prefix) value.push_back('*');
         Add(TargetKind::kUrl, value, r.answer);
       }
     }
-    std::string_view host = url.substr(host_start, path_start - host_start);
-    if (!host.empty() && host.front() == '[') {
-      host.remove_prefix(1);
-      host = host.substr(0, host.find(']'));
-    } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-      host = host.substr(0, colon);
-    }
-    Host(host);
+    Host(u.host);
   }
 
   void Exact(matcher::Namespace ns, TargetKind kind, std::string_view value) {

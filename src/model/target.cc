@@ -1091,6 +1091,35 @@ Result<std::string> NormalizeApp(std::string_view input) {
   return out;
 }
 
+UrlParts SplitCanonicalUrl(std::string_view url) {
+  UrlParts parts;
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return parts;
+  const std::size_t host_start = scheme_end + 3;
+  const std::size_t path_start = url.find('/', host_start);
+  if (path_start == std::string_view::npos) return parts;
+  parts.valid = true;
+  parts.origin = url.substr(0, path_start);
+  parts.path = url.substr(path_start);
+  std::string_view host = url.substr(host_start, path_start - host_start);
+  if (!host.empty() && host.front() == '[') {
+    host.remove_prefix(1);
+    host = host.substr(0, host.find(']'));
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  parts.host = host;
+  return parts;
+}
+
+bool UrlPathMatches(std::string_view rule_path, bool prefix, std::string_view path) {
+  if (prefix) return path.substr(0, rule_path.size()) == rule_path;
+  if (path == rule_path) return true;
+  const std::size_t question = path.find('?');
+  return question != std::string_view::npos && rule_path.find('?') == std::string_view::npos &&
+         path.substr(0, question) == rule_path;
+}
+
 Result<Target> NormalizeTarget(TargetKind kind, std::string_view input) {
   switch (kind) {
     case TargetKind::kDomain: return Make(kind, NormalizeDomain(input));

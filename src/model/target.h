@@ -68,4 +68,20 @@ Result<std::string> NormalizeIp(std::string_view input);
 Result<std::string> NormalizeCidr(std::string_view input);
 Result<std::string> NormalizeApp(std::string_view input);
 
+// The parts of a canonical URL (NormalizeUrl's output, without a prefix rule's '*'), as views
+// into it. `valid` is false when the text has no "scheme://host/" shape.
+struct UrlParts {
+  bool valid = false;
+  std::string_view origin;  // scheme://host[:port]
+  std::string_view host;    // without the brackets of an IPv6 address, without the port
+  std::string_view path;    // from the '/' after the authority, query included
+};
+UrlParts SplitCanonicalUrl(std::string_view url);
+
+// Whether a URL rule's path (without a prefix rule's '*') covers `path`, the path of a URL on
+// the same origin. A prefix rule compares everything before its '*', query included; an exact
+// rule without a query string covers the page with any query string (they are trivially
+// varied); an exact rule with a query string names that query only.
+bool UrlPathMatches(std::string_view rule_path, bool prefix, std::string_view path);
+
 }  // namespace interdict

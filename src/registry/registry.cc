@@ -270,34 +270,23 @@ Status MatchHost(Transaction& tx, std::string_view host, std::vector<InForceEntr
 
 // Exact URL rules and prefix rules (`...*`) on the URL, then the rules on its host.
 Status MatchUrl(Transaction& tx, std::string_view url, std::vector<InForceEntry>* out) {
-  const std::size_t scheme_end = url.find("://");
-  const std::size_t host_start = scheme_end + 3;
-  std::size_t host_end = url.find('/', host_start);
-  if (host_end == std::string_view::npos) host_end = url.size();
+  const UrlParts u = SplitCanonicalUrl(url);
+  if (!u.valid)
+    return Status::InvalidArgument("\"" + std::string(url) + "\" is not a canonical URL");
   // Every rule on this URL's origin sorts between "scheme://host" and "scheme://host" + 0xff.
-  const std::string origin(url.substr(0, host_end));
+  const std::string origin(u.origin);
   ASSIGN_OR_RETURN(std::vector<InForceEntry> candidates,
                    tx.InForceInRange(TargetKind::kUrl, origin, origin + "\xff"));
   for (InForceEntry& e : candidates) {
-    const std::string& v = e.target.value;
+    std::string_view v = e.target.value;
     const bool prefix = !v.empty() && v.back() == '*';
-    // An exact rule without a query string covers the page with any query string; one with a
-    // query string names that query only. A prefix rule compares everything before its '*'.
-    const std::string_view page = url.substr(0, url.find('?'));
-    const bool hit =
-        prefix ? url.substr(0, v.size() - 1) == std::string_view(v).substr(0, v.size() - 1)
-               : url == v ||
-                     (v.find('?') == std::string::npos && page.size() < url.size() && page == v);
-    if (hit) out->push_back(std::move(e));
+    if (prefix) v.remove_suffix(1);
+    const UrlParts rule = SplitCanonicalUrl(v);
+    if (rule.origin == u.origin && UrlPathMatches(rule.path, prefix, u.path)) {
+      out->push_back(std::move(e));
+    }
   }
-  std::string_view host = url.substr(host_start, host_end - host_start);
-  if (!host.empty() && host.front() == '[') {
-    host.remove_prefix(1);
-    host = host.substr(0, host.find(']'));
-  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  return MatchHost(tx, host, out);
+  return MatchHost(tx, u.host, out);
 }
 
 // Submits one referral inside `tx`, flagging targets already in force or already referred.

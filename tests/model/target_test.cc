@@ -762,3 +762,37 @@ TEST(ParseTargetTest, TargetsCompareByKindThenValue) {
 
 }  // namespace
 }  // namespace interdict
+
+namespace interdict {
+namespace {
+
+TEST(SplitCanonicalUrlTest, OriginHostAndPath) {
+  UrlParts p = SplitCanonicalUrl("https://[2001:db8::1]:8443/a/b?x=1");
+  ASSERT_TRUE(p.valid);
+  EXPECT_EQ(p.origin, "https://[2001:db8::1]:8443");
+  EXPECT_EQ(p.host, "2001:db8::1");
+  EXPECT_EQ(p.path, "/a/b?x=1");
+  p = SplitCanonicalUrl("http://example.com:8080/");
+  EXPECT_EQ(p.host, "example.com");
+  EXPECT_EQ(p.path, "/");
+  EXPECT_FALSE(SplitCanonicalUrl("example.com/x").valid);
+  EXPECT_FALSE(SplitCanonicalUrl("http://example.com").valid);
+}
+
+TEST(UrlPathMatchesTest, ExactPrefixAndQueryStrings) {
+  EXPECT_TRUE(UrlPathMatches("/movie", false, "/movie"));
+  EXPECT_TRUE(UrlPathMatches("/movie", false, "/movie?utm=1"));
+  EXPECT_FALSE(UrlPathMatches("/movie", false, "/movie2"));
+  EXPECT_FALSE(UrlPathMatches("/movie", false, "/movie/"));
+  EXPECT_TRUE(UrlPathMatches("/watch?v=1", false, "/watch?v=1"));
+  EXPECT_FALSE(UrlPathMatches("/watch?v=1", false, "/watch?v=2"));
+  EXPECT_FALSE(UrlPathMatches("/watch?v=1", false, "/watch"));
+  EXPECT_TRUE(UrlPathMatches("/dl/", true, "/dl/a.torrent"));
+  EXPECT_TRUE(UrlPathMatches("/dl/", true, "/dl/"));
+  EXPECT_FALSE(UrlPathMatches("/dl/", true, "/dl"));
+  EXPECT_TRUE(UrlPathMatches("/page?", true, "/page?x=1"));
+  EXPECT_FALSE(UrlPathMatches("/page?", true, "/page2"));
+}
+
+}  // namespace
+}  // namespace interdict
