@@ -1,5 +1,4 @@
 // SnapshotBuilder: rules in, one image out.
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <charconv>
@@ -78,12 +77,6 @@ Status CheckCanonicalName(std::string_view name) {
   return Status::Ok();
 }
 
-U128 FromBytes(const std::uint8_t b[16]) {
-  U128 v = 0;
-  for (int i = 0; i < 16; ++i) v = (v << 8) | b[i];
-  return v;
-}
-
 Status ParseIpRule(TargetKind kind, std::string_view value, IpIn* out) {
   std::string_view address = value;
   int length = -1;
@@ -99,34 +92,21 @@ Status ParseIpRule(TargetKind kind, std::string_view value, IpIn* out) {
       return Status::InvalidArgument("\"" + std::string(value) + "\" has a bad prefix length");
     }
   }
-  char buf[64];
-  if (address.empty() || address.size() >= sizeof(buf)) {
+  std::uint8_t b[16];
+  bool v4 = false;
+  if (!ParseAddress(address, b, &v4)) {
     return Status::InvalidArgument("\"" + std::string(value) + "\" is not an address");
   }
-  std::memcpy(buf, address.data(), address.size());
-  buf[address.size()] = '\0';
-  std::uint8_t b[16] = {};
-  std::uint8_t a4[4];
-  if (inet_pton(AF_INET, buf, a4) == 1) {
-    b[10] = 0xff;
-    b[11] = 0xff;
-    std::memcpy(b + 12, a4, 4);
-    out->v4 = true;
-    if (length < 0) length = 32;
-    if (length > 32) return Status::InvalidArgument("\"" + std::string(value) + "\": prefix > 32");
-    length += 96;
-  } else if (inet_pton(AF_INET6, buf, b) == 1) {
-    if (length < 0) length = 128;
-    if (length > 128) {
-      return Status::InvalidArgument("\"" + std::string(value) + "\": prefix > 128");
-    }
-    // An IPv4-mapped address or network is IPv4 (NormalizeIp writes it so already).
-    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    out->v4 = length >= 96 && std::memcmp(b, kMapped, sizeof(kMapped)) == 0;
-  } else {
-    return Status::InvalidArgument("\"" + std::string(value) + "\" is not an address");
+  const int bits = v4 ? 32 : 128;
+  if (length < 0) length = bits;
+  if (length > bits) {
+    return Status::InvalidArgument("\"" + std::string(value) + "\": prefix > " +
+                                   std::to_string(bits));
   }
-  const U128 addr = FromBytes(b);
+  if (v4) length += 96;
+  // An IPv4-mapped address or network is IPv4 (NormalizeIp writes it so already).
+  out->v4 = v4 || (length >= 96 && IsV4Mapped(b));
+  const U128 addr = ToU128(b);
   const U128 host_mask =
       length == 0 ? ~static_cast<U128>(0) : (static_cast<U128>(1) << (128 - length)) - 1;
   if (length < 128 && (addr & host_mask) != 0) {
@@ -460,7 +440,7 @@ void CompileIps(const std::vector<IpIn>& ips, AnswerTable* answers, Compiled* c)
     const IpIn& y = ips[b];
     if (x.first != y.first) return x.first < y.first;
     if (x.prefix != y.prefix) return x.prefix < y.prefix;  // outer first
-    if (x.kind != y.kind) return x.kind < y.kind;
+    if (x.kind != y.kind) return x.kind > y.kind;          // an ip rule above a /32 or /128 on it
     return x.v4 < y.v4;
   });
   struct Rule {

@@ -3,6 +3,7 @@
 // read from any number of threads.
 #pragma once
 
+#include <arpa/inet.h>
 #include <sys/mman.h>
 
 #if defined(__SSE2__)
@@ -13,6 +14,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -37,6 +39,38 @@ using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
 // Zeroed bytes aligned for every section type; large images are aligned to 2 MiB and asked to
 // live on transparent huge pages, so random probes into the table do not miss the TLB.
 AlignedBytes AllocateImage(std::size_t size);
+
+// Addresses live in the IPv6 space, IPv4 as ::ffff:a.b.c.d (only IPv4 rules apply to those).
+inline bool IsV4Mapped(const std::uint8_t b[16]) {
+  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(b, kPrefix, sizeof(kPrefix)) == 0;
+}
+
+// 16 bytes in network order as one number.
+inline U128 ToU128(const std::uint8_t b[16]) {
+  U128 v = 0;
+  for (int i = 0; i < 16; ++i) v = (v << 8) | b[i];
+  return v;
+}
+
+// Parses an IPv4 or IPv6 address into the IPv6 space; *v4 says it was written as IPv4.
+inline bool ParseAddress(std::string_view text, std::uint8_t out[16], bool* v4) {
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  std::uint8_t a4[4];
+  if (inet_pton(AF_INET, buf, a4) == 1) {
+    std::memset(out, 0, 10);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    std::memcpy(out + 12, a4, 4);
+    *v4 = true;
+    return true;
+  }
+  *v4 = false;
+  return inet_pton(AF_INET6, buf, out) == 1;
+}
 
 // Bit j set when slot j of the bucket holds `fp`.
 inline unsigned MatchMask(const fmt::Bucket& bucket, std::uint64_t fp) {

@@ -415,37 +415,6 @@ Verdict ResolveName(const SnapshotImage& img, const std::uint64_t* fps, const st
   return Decide(img, found, starts, count);
 }
 
-// IPv4 addresses live in ::ffff:0:0/96; only IPv4 rules apply to them.
-bool IsV4Mapped(const std::uint8_t b[16]) {
-  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  return std::memcmp(b, kPrefix, sizeof(kPrefix)) == 0;
-}
-
-U128 FromBytes16(const std::uint8_t b[16]) {
-  U128 v = 0;
-  for (int i = 0; i < 16; ++i) v = (v << 8) | b[i];
-  return v;
-}
-
-// Parses an IPv4 or IPv6 address into the IPv6 space (IPv4 as ::ffff:a.b.c.d).
-bool ParseAddress(std::string_view text, std::uint8_t out[16], bool* v4) {
-  char buf[64];
-  if (text.empty() || text.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-  std::uint8_t a4[4];
-  if (inet_pton(AF_INET, buf, a4) == 1) {
-    std::memset(out, 0, 10);
-    out[10] = 0xff;
-    out[11] = 0xff;
-    std::memcpy(out + 12, a4, 4);
-    *v4 = true;
-    return true;
-  }
-  *v4 = false;
-  return inet_pton(AF_INET6, buf, out) == 1;
-}
-
 std::string FormatAddress(const fmt::IpRule& r) {
   std::uint8_t b[16];
   for (int i = 0; i < 8; ++i) {
@@ -556,7 +525,7 @@ void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Ver
 
 Verdict Snapshot::MatchIp16(const std::uint8_t address[16]) const {
   const SnapshotImage& img = *image_;
-  const std::uint32_t set = img.IpSet(FromBytes16(address));
+  const std::uint32_t set = img.IpSet(ToU128(address));
   if (set == fmt::kNone) return {};
   const bool v4 = IsV4Mapped(address);
   for (const std::uint32_t i : img.IpSetRules(set)) {
@@ -646,7 +615,7 @@ class Explainer {
   }
 
   void Ip(const std::uint8_t a[16]) {
-    const std::uint32_t set = img_.IpSet(FromBytes16(a));
+    const std::uint32_t set = img_.IpSet(ToU128(a));
     if (set == fmt::kNone) return;
     // Exact address rules first, then CIDRs from the longest prefix.
     const bool v4 = IsV4Mapped(a);
@@ -665,7 +634,7 @@ class Explainer {
     std::uint8_t a[16];
     bool v4 = false;
     if (slash == std::string_view::npos || !ParseAddress(cidr.substr(0, slash), a, &v4)) return;
-    const std::uint32_t set = img_.IpSet(FromBytes16(a));
+    const std::uint32_t set = img_.IpSet(ToU128(a));
     if (set == fmt::kNone) return;
     for (const std::uint32_t r : img_.IpSetRules(set)) {
       const fmt::IpRule& rule = img_.ip_rules_[r];

@@ -481,7 +481,8 @@ TEST(SnapshotIps, LongestPrefixAndEveryOverlappingOrder) {
 
   const Verdict v = s.MatchIp("10.1.2.3");
   ASSERT_TRUE(v.blocked());
-  EXPECT_TRUE(v.kind == TargetKind::kIp || v.kind == TargetKind::kCidr);
+  EXPECT_EQ(v.kind, TargetKind::kIp) << "the ip rule is more specific than a /32 on it";
+  EXPECT_EQ(s.order(s.AnswerOrders(v.answer)[0]).id, 4);
   EXPECT_EQ(s.order(s.AnswerOrders(s.MatchIp("10.1.9.9").answer)[0]).id, 2);
   EXPECT_FALSE(s.MatchIp("8.8.8.8").blocked());
   EXPECT_FALSE(s.MatchIp("not an address").blocked());
