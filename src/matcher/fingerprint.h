@@ -86,9 +86,9 @@ inline constexpr int kMaxLabels = 128;  // a 253-byte name has at most 127 label
 // last label (i = 0) to the whole name (i = count - 1); starts[i] is where suffix i begins.
 // dot_bits marks the name's dots: bit b of dot_bits[w] is byte 64 * w + b. Returns count.
 template <bool kPadded>
-inline int SuffixFingerprints(const HashKeys& keys, const char* name, std::size_t n,
-                              const std::uint64_t* dot_bits, std::uint64_t* fps,
-                              std::uint16_t* starts) {
+[[gnu::always_inline]] inline int SuffixFingerprints(const HashKeys& keys, const char* name,
+                                                     std::size_t n, const std::uint64_t* dot_bits,
+                                                     std::uint64_t* fps, std::uint16_t* starts) {
   std::uint64_t h = keys.ns[kNsName];
   std::size_t end = n;
   int count = 0;

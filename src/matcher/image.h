@@ -136,6 +136,9 @@ class SnapshotImage {
   void PrefetchFilter(std::uint64_t fp) const {
     __builtin_prefetch(FilterBlock(fp));
   }
+  void PrefetchBucket(std::uint64_t fp) const {
+    __builtin_prefetch(&table_[Bucket(fp)]);
+  }
 
   // A look into a key's home bucket that does not branch on what it reads, so that the loads
   // of many probes can be in flight at once; Finish completes it.
