@@ -4,13 +4,18 @@
 set -euo pipefail
 
 # The CLI scenario tests use python3 (to read --json output) and the sqlite3 shell (crash test);
-# libmarisa-dev is a baseline of the matcher benchmark (bench/matcher_bench.cc).
+# libmarisa-dev is a baseline of the matcher benchmark (bench/matcher_bench.cc); the openssl
+# command checks our Ed25519 signatures independently of libsodium (tests/cli/cli_test.sh).
 packages=(
   build-essential cmake pkg-config ccache
   libsqlite3-dev sqlite3 libidn2-dev libcli11-dev
   libboost-json1.81-dev libboost-url1.81-dev libxml2-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libmarisa-dev
-  python3
+  libgtest-dev libgmock-dev libbenchmark-dev libmarisa-dev libsodium-dev
+  python3 openssl
+  knot-dnsutils bind9-dnsutils  # kdig, dig: TSIG interop (tests/dns/tsig_test.cc)
+  # tests/feed/format_test.cc loads each feed format into the program that reads it (dig and
+  # nsupdate come with bind9-dnsutils; unshare with util-linux)
+  nftables ipset bird2 unbound bind9 bind9-utils iproute2
 )
 
 missing=()
@@ -24,5 +29,14 @@ echo "installing: ${missing[*]}" >&2
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# The DNS servers are installed for tests that start their own instances on free loopback
+# ports: keep the packages from starting system services (invoke-rc.d honours policy-rc.d,
+# with or without systemd); a policy-rc.d already there (container images ship one) stays.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod 755 "$policy" && own_policy=1
+fi
+trap 'if ((own_policy)); then $SUDO rm -f "$policy"; fi' EXIT
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

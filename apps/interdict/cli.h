@@ -75,5 +75,7 @@ void AddWorkflowCommands(CLI::App& app, Context& ctx);  // refer, review, order
 void AddQueryCommands(CLI::App& app, Context& ctx);     // targets, check
 void AddTransferCommands(CLI::App& app, Context& ctx);  // import, export
 void AddDemoCommand(CLI::App& app, Context& ctx);       // demo
+void AddKeysCommands(CLI::App& app, Context& ctx);      // keys, sign, verify
+void AddServeCommand(CLI::App& app, Context& ctx);      // serve
 
 }  // namespace interdict::cli

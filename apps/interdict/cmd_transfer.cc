@@ -4,12 +4,17 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli.h"
+#include "feed/format.h"
+#include "feed/view.h"
 #include "io/exporter.h"
 #include "io/importer.h"
+#include "sign/signing.h"
 
 namespace interdict::cli {
 namespace {
@@ -115,29 +120,112 @@ Result<int> RunImport(Context& ctx, const ImportArgs& a) {
   return kExitOk;
 }
 
-Result<int> RunExport(Context& ctx, const std::string& format, const std::string& output) {
-  ASSIGN_OR_RETURN(ExportFormat f, ParseExportFormat(format));
-  ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
-  ExportReport r;
-  if (output.empty() || output == "-") {
-    ASSIGN_OR_RETURN(r, ExportInForce(*reg, f, std::cout));
-  } else {
-    // Write beside the destination and rename, so a reader never sees half an export.
-    const std::string tmp = output + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) return Status::IOError("cannot write " + tmp);
-      ASSIGN_OR_RETURN(r, ExportInForce(*reg, f, out));
+struct ExportArgs {
+  std::string format;
+  std::string output;
+  std::string view;
+  std::int64_t since = 0;
+  bool has_since = false;
+  std::string zone;
+  std::string notice_host;
+  std::string sign_key;
+};
+
+// Writes a document through `write`: to standard output, or beside `output` and renamed over
+// it, so that a reader never sees half a document.
+template <typename Report>
+Result<Report> WriteDocument(const std::string& output,
+                             const std::function<Result<Report>(std::ostream&)>& write) {
+  if (output.empty() || output == "-") return write(std::cout);
+  const std::string tmp = output + ".tmp";
+  Report r;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IOError("cannot write " + tmp);
+    Result<Report> written = write(out);
+    if (written.ok()) {
+      out.flush();
+      if (!out) written = Status::IOError("cannot write " + tmp);
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, output, ec);
-    if (ec) return Status::IOError("cannot rename " + tmp + " to " + output + ": " + ec.message());
+    if (!written.ok()) {
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      return written.status();
+    }
+    r = *std::move(written);
   }
+  std::error_code ec;
+  std::filesystem::rename(tmp, output, ec);
+  if (ec) return Status::IOError("cannot rename " + tmp + " to " + output + ": " + ec.message());
+  return r;
+}
+
+// The in-force set as a whole (no --view): csv, json, zi-csv, as `import` reads them back.
+Result<int> RunExportInForce(Context& ctx, const ExportArgs& a) {
+  if (a.has_since || !a.zone.empty() || !a.notice_host.empty()) {
+    return Status::InvalidArgument("--since, --zone and --notice-host need --view");
+  }
+  ASSIGN_OR_RETURN(ExportFormat f, ParseExportFormat(a.format));
+  ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+  ASSIGN_OR_RETURN(ExportReport r, WriteDocument<ExportReport>(a.output, [&](std::ostream& out) {
+                     return ExportInForce(*reg, f, out);
+                   }));
   std::cerr << "exported " << r.targets << " in-force target(s) of " << r.orders
             << " order(s) at serial " << r.serial;
   if (r.skipped > 0) std::cerr << "; " << r.skipped << " the format cannot express were left out";
   std::cerr << "\n";
   return kExitOk;
+}
+
+// One view, whole or as a delta (--since), in a feed format.
+Result<int> RunExportView(Context& ctx, const ExportArgs& a) {
+  ASSIGN_OR_RETURN(const feed::View view, feed::ParseView(a.view));
+  ASSIGN_OR_RETURN(const feed::FeedFormat format, feed::ParseFeedFormat(a.format));
+  if ((!a.zone.empty() || !a.notice_host.empty()) && format != feed::FeedFormat::kRpz) {
+    return Status::InvalidArgument("--zone and --notice-host apply to --format rpz");
+  }
+  feed::FormatOptions options;
+  if (!a.zone.empty()) options.rpz_zone = a.zone;
+  options.notice_host = a.notice_host;
+  ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+  ASSIGN_OR_RETURN(const feed::ViewSet now, feed::ReadView(*reg, view));
+  if (a.has_since && a.since > now.serial) {
+    return Status::InvalidArgument("--since " + std::to_string(a.since) +
+                                   " is after the registry's serial " + std::to_string(now.serial));
+  }
+  if (format == feed::FeedFormat::kZiCsv) {
+    ASSIGN_OR_RETURN(options.updated_at, feed::SerialTime(*reg, now.serial));
+  }
+  std::optional<feed::ViewDelta> delta;
+  if (a.has_since) {
+    ASSIGN_OR_RETURN(delta, feed::ReadDelta(*reg, now, a.since));
+  }
+  ASSIGN_OR_RETURN(const feed::FormatReport r,
+                   WriteDocument<feed::FormatReport>(a.output, [&](std::ostream& out) {
+                     return delta ? feed::WriteDelta(now, *delta, format, options, out)
+                                  : feed::WriteView(now, format, options, out);
+                   }));
+  std::cerr << "exported the " << a.view << " view";
+  if (delta) std::cerr << " delta from serial " << delta->from << " to " << delta->to;
+  if (!delta) std::cerr << " at serial " << now.serial;
+  std::cerr << " as " << a.format << ": " << r.written << " entr" << (r.written == 1 ? "y" : "ies")
+            << " written, " << r.skipped << " left out\n";
+  for (const std::string& note : r.notes) std::cerr << "note: " << note << "\n";
+  return kExitOk;
+}
+
+Result<int> RunExport(Context& ctx, const ExportArgs& a) {
+  if (!a.sign_key.empty() && (a.output.empty() || a.output == "-")) {
+    return Status::InvalidArgument("--sign needs -o FILE: the signature is written to FILE.sig");
+  }
+  ASSIGN_OR_RETURN(const int code,
+                   a.view.empty() ? RunExportInForce(ctx, a) : RunExportView(ctx, a));
+  if (!a.sign_key.empty()) {
+    RETURN_IF_ERROR(WriteDetachedSignature(a.sign_key, a.output));
+    std::cerr << "signed: " << a.output << ".sig\n";
+  }
+  return code;
 }
 
 }  // namespace
@@ -156,12 +244,24 @@ void AddTransferCommands(CLI::App& app, Context& ctx) {
   import->add_option("--category", a->categories, "categories of imported orders")->delimiter(',');
   SetAction(import, [&ctx, a]() { return RunImport(ctx, *a); });
 
-  CLI::App* exp = app.add_subcommand("export", "export the in-force set");
-  auto format = std::make_shared<std::string>();
-  auto output = std::make_shared<std::string>();
-  exp->add_option("--format", *format, "csv, json or zi-csv")->required();
-  exp->add_option("--output,-o", *output, "file to write (default: standard output)");
-  SetAction(exp, [&ctx, format, output]() { return RunExport(ctx, *format, *output); });
+  CLI::App* exp = app.add_subcommand("export", "export the in-force set, or a view as a feed");
+  auto e = std::make_shared<ExportArgs>();
+  exp->add_option("--format", e->format,
+                  "without --view: csv, json or zi-csv; with --view: rpz, hosts, domains, unbound, "
+                  "nft, ipset, bird, csv, json or zi-csv")
+      ->required();
+  exp->add_option("--output,-o", e->output, "file to write (default: standard output)");
+  exp->add_option("--view", e->view, "the view to export: isp, vpn, search or appstore");
+  CLI::Option* since =
+      exp->add_option("--since", e->since, "write the change since this serial (needs --view)");
+  exp->add_option("--zone", e->zone, "rpz: the zone's name (default rpz.interdict.invalid.)");
+  exp->add_option("--notice-host", e->notice_host,
+                  "rpz: answer with a CNAME to this host instead of NXDOMAIN");
+  exp->add_option("--sign", e->sign_key, "sign the document with this secret key file (FILE.sig)");
+  SetAction(exp, [&ctx, e, since]() {
+    e->has_since = since->count() > 0;
+    return RunExport(ctx, *e);
+  });
 }
 
 }  // namespace interdict::cli

@@ -42,6 +42,8 @@ int Run(int argc, char** argv) {
   AddQueryCommands(app, ctx);
   AddTransferCommands(app, ctx);
   AddDemoCommand(app, ctx);
+  AddKeysCommands(app, ctx);
+  AddServeCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,53 +1,14 @@
 #include "io/exporter.h"
 
-#include <iconv.h>
-
 #include <memory>
 #include <unordered_map>
 
+#include "io/cp1251.h"
 #include "io/csv_format.h"
 #include "io/json_format.h"
 
 namespace interdict {
 namespace {
-
-// UTF-8 to cp1251 with glibc's iconv; a character cp1251 lacks is an error, not a '?'.
-class Cp1251Encoder {
- public:
-  Cp1251Encoder() : cd_(iconv_open("CP1251", "UTF-8")) {}
-  ~Cp1251Encoder() {
-    if (ok()) iconv_close(cd_);
-  }
-  Cp1251Encoder(const Cp1251Encoder&) = delete;
-  Cp1251Encoder& operator=(const Cp1251Encoder&) = delete;
-  // iconv_open reports failure as (iconv_t)-1.
-  // NOLINTNEXTLINE(performance-no-int-to-ptr)
-  bool ok() const { return cd_ != reinterpret_cast<iconv_t>(-1); }
-
-  Result<std::string> Encode(std::string_view utf8) {
-    bool ascii = true;
-    for (const char c : utf8) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (ascii) {
-      return std::string(utf8);
-    }
-    std::string in(utf8);
-    std::string out(in.size(), '\0');
-    char* src = in.data();
-    std::size_t src_left = in.size();
-    char* dst = out.data();
-    std::size_t dst_left = out.size();
-    iconv(cd_, nullptr, nullptr, nullptr, nullptr);
-    if (iconv(cd_, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
-      return Status::InvalidArgument("\"" + std::string(utf8.substr(0, 80)) +
-                                     "\" has characters that cp1251 cannot represent");
-    }
-    out.resize(out.size() - dst_left);
-    return out;
-  }
-
- private:
-  iconv_t cd_;
-};
 
 // One line per (target, order): z-i has one column per kind and no expiry.
 Status WriteZiCsv(const InForceSnapshot& snap, UnixTime now, std::ostream& out,

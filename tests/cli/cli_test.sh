@@ -205,4 +205,131 @@ expect_exit 2 -- run --db "$tmp/bad.db" import --format dump-xml "$tmp/bad.csv"
 expect_contains "not XML" "$err" "bad.csv"
 expect_exit 2 -- run --db "$tmp/bad.db" import --format yaml "$tmp/bad.csv"
 
+echo "== signed exports: keys generate, sign, verify (exit 0 valid, 1 invalid, 2 error)"
+# None of these commands needs the registry, so none may create one.
+sdb=$tmp/sign-none.db
+nodb() { "$bin" --db "$sdb" "$@"; }
+expect_exit 0 -- nodb keys generate --out "$tmp/authority"
+key_id=$out
+expect_eq "key id printed" "$(grep -cE '^[0-9a-f]{16}$' <<<"$key_id")" 1
+expect_eq "secret key mode" "$(stat -c %a "$tmp/authority.key")" 600
+expect_eq "public key file" "$(head -2 "$tmp/authority.pub")" $'interdict-ed25519-public-key v1\nkey-id: '"$key_id"
+expect_exit 2 -- nodb keys generate --out "$tmp/authority"
+expect_contains "no silent overwrite" "$err" "authority.key already exists"
+expect_exit 0 -- nodb --json keys generate --out "$tmp/other"
+expect_eq "json key id" "$(json 'len(d["key_id"]), d["public_key"]')" "(16, '$tmp/other.pub')"
+feed=$tmp/export.csv
+expect_exit 0 -- nodb sign --key "$tmp/authority.key" "$feed"
+expect_eq "default signature path" "$out" "$feed.sig"
+expect_exit 0 -- nodb verify --pubkey "$tmp/authority.pub" "$feed" "$feed.sig"
+expect_eq "valid" "$out" valid
+expect_exit 0 -- nodb --json verify --pubkey "$tmp/authority.pub" "$feed"
+expect_eq "json verdict" "$(json 'd["valid"], d["key_id"]')" "(True, '$key_id')"
+cp "$feed" "$tmp/changed.csv"
+printf 'X' | dd of="$tmp/changed.csv" bs=1 seek=100 conv=notrunc status=none
+expect_exit 1 -- nodb verify --pubkey "$tmp/authority.pub" "$tmp/changed.csv" "$feed.sig"
+expect_contains "changed byte" "$out" "invalid: the document's SHA-256 differs"
+expect_exit 1 -- nodb verify --pubkey "$tmp/other.pub" "$feed" "$feed.sig"
+expect_contains "other key" "$out" "invalid: the signature names key $key_id"
+expect_exit 0 -- nodb sign --key "$tmp/other.key" "$feed" -o "$tmp/other.sig"
+expect_exit 1 -- nodb verify --pubkey "$tmp/authority.pub" "$feed" "$tmp/other.sig"
+expect_exit 2 -- nodb verify --pubkey "$tmp/authority.pub" "$tmp/missing.csv" "$feed.sig"
+expect_contains "missing document" "$err" "cannot open $tmp/missing.csv"
+sed 's/^size: .*/size: ten/' "$feed.sig" >"$tmp/bad.sig"
+expect_exit 2 -- nodb verify --pubkey "$tmp/authority.pub" "$feed" "$tmp/bad.sig"
+expect_contains "malformed signature" "$err" "$tmp/bad.sig:4: size: expected a number of bytes"
+expect_exit 2 -- nodb verify --pubkey "$tmp/authority.key" "$feed" "$feed.sig"
+expect_contains "secret key as public" "$err" "authority.key:1: this is an interdict secret key file"
+expect_exit 2 -- nodb sign --key "$tmp/authority.pub" "$feed"
+expect_exit 0 -- test ! -e "$sdb"
+# An ISP without interdict: OpenSSL and coreutils, as README.md shows.
+printf 'interdict feed signature v1\nsha256: %s\nsize: %s\n' \
+  "$(sha256sum <"$feed" | cut -d' ' -f1)" "$(wc -c <"$feed")" >"$tmp/signed-message"
+sed -n 's/^signature: //p' "$feed.sig" | base64 -d >"$tmp/sig.bin"
+{ printf '\060\052\060\005\006\003\053\145\160\003\041\000'; sed -n 's/^public: //p' "$tmp/authority.pub" | base64 -d; } |
+  openssl pkey -pubin -inform DER -out "$tmp/authority.pem"
+expect_exit 0 -- openssl pkeyutl -verify -pubin -inkey "$tmp/authority.pem" -rawin \
+  -in "$tmp/signed-message" -sigfile "$tmp/sig.bin"
+expect_eq "key id by hand" "$(sed -n 's/^public: //p' "$tmp/authority.pub" | base64 -d | sha256sum | cut -c1-16)" "$key_id"
+printf 'interdict feed signature v1\nsha256: %s\nsize: %s\n' \
+  "$(sha256sum <"$tmp/changed.csv" | cut -d' ' -f1)" "$(wc -c <"$tmp/changed.csv")" >"$tmp/signed-message"
+expect_exit 1 -- openssl pkeyutl -verify -pubin -inkey "$tmp/authority.pem" -rawin \
+  -in "$tmp/signed-message" -sigfile "$tmp/sig.bin"
+
+echo "== feeds: export --view in feed formats, --since deltas, signatures"
+fv_db=$tmp/feeds.db
+fv() { "$bin" --db "$fv_db" "$@"; }
+expect_exit 0 -- fv order create --body "Court A" --kind court-ruling --ref F-1 --expires 2099-01-01 \
+  --scope isp,vpn --category torrent --target example.com --target '*.example.org' \
+  --target 192.0.2.0/24 --target 2001:db8::1 --target url:https://example.net/x
+expect_exit 0 -- fv serial
+fv_s1=$out
+expect_exit 0 -- fv export --view isp --format rpz -o "$tmp/feed1.zone"
+expect_contains "rpz counts what it cannot express" "$err" "note: 1 url target not expressible in rpz"
+expect_contains "rpz header names the serial" "$(cat "$tmp/feed1.zone")" $'; view: isp\n; serial: '"$fv_s1"
+expect_eq "rpz zone" "$(grep -v '^;' "$tmp/feed1.zone")" "\$ORIGIN rpz.interdict.invalid.
+\$TTL 300
+@ SOA localhost. hostmaster.localhost. $fv_s1 60 60 864000 60
+@ NS localhost.
+*.example.org CNAME .
+128.1.zz.db8.2001.rpz-ip CNAME .
+24.0.2.0.192.rpz-ip CNAME .
+example.com CNAME .
+example.org CNAME ."
+expect_exit 0 -- fv order create --body "Court B" --kind court-ruling --ref F-2 --expires 2099-01-01 \
+  --scope isp --category torrent --target new.example --target example.com
+expect_exit 0 -- fv order lift F-1 --reason "appeal won"
+expect_exit 0 -- fv serial
+fv_s3=$out
+# example.com stays (F-2 names it too); everything only F-1 named leaves.
+expect_exit 0 -- fv export --view isp --format rpz --since "$fv_s1"
+expect_eq "rpz delta as nsupdate input" "$(grep -v '^;' <<<"$out")" "zone rpz.interdict.invalid.
+update delete *.example.org.rpz.interdict.invalid. CNAME
+update delete 128.1.zz.db8.2001.rpz-ip.rpz.interdict.invalid. CNAME
+update delete 24.0.2.0.192.rpz-ip.rpz.interdict.invalid. CNAME
+update delete example.org.rpz.interdict.invalid. CNAME
+update add new.example.rpz.interdict.invalid. 300 CNAME .
+update add rpz.interdict.invalid. 300 SOA localhost. hostmaster.localhost. $fv_s3 60 60 864000 60
+send"
+expect_contains "delta header" "$out" $'; from serial: '"$fv_s1"$'\n; serial: '"$fv_s3"
+expect_contains "delta summary" "$err" "delta from serial $fv_s1 to $fv_s3"
+expect_exit 0 -- fv export --view isp --format domains
+expect_eq "domains" "$(grep -v '^#' <<<"$out")" $'example.com\nnew.example'
+expect_exit 0 -- fv export --view isp --format domains --since "$fv_s1"
+expect_eq "domains delta" "$(grep -v '^#' <<<"$out")" $'-*.example.org\n+new.example'
+expect_exit 0 -- fv export --view vpn --format json
+expect_eq "vpn view emptied" "$(json 'd["view"], d["serial"], len(d["entries"])')" "('vpn', $fv_s3, 0)"
+expect_exit 0 -- fv export --view isp --format rpz --zone blocked.isp.example --notice-host notice.example
+expect_contains "zone name" "$out" $'$ORIGIN blocked.isp.example.\n'
+expect_contains "notice host" "$out" $'\nnew.example CNAME notice.example.'
+for fmt in hosts unbound nft ipset bird csv json zi-csv; do
+  expect_exit 0 -- fv export --view isp --format "$fmt" -o "$tmp/feed.$fmt"
+  expect_exit 0 -- fv export --view isp --format "$fmt" --since 0 -o "$tmp/feed-delta.$fmt"
+done
+expect_exit 2 -- fv export --view isp --format rpz --since $((fv_s3 + 1))
+expect_contains "since after the serial" "$err" "--since $((fv_s3 + 1)) is after the registry's serial $fv_s3"
+expect_exit 2 -- fv export --view dns --format rpz
+expect_contains "unknown view" "$err" 'unknown view "dns" (isp, vpn, search, appstore)'
+expect_exit 2 -- fv export --view isp --format yaml
+expect_contains "unknown feed format" "$err" 'unknown feed format "yaml"'
+expect_exit 2 -- fv export --format rpz
+expect_contains "feed formats need a view" "$err" 'unknown export format "rpz"'
+expect_exit 2 -- fv export --format csv --since 1
+expect_contains "--since needs --view" "$err" "need --view"
+expect_exit 2 -- fv export --view isp --format nft --zone x.example
+expect_contains "--zone is for rpz" "$err" "apply to --format rpz"
+# Signed and reproducible: the same view and serial give the same bytes and the same signature.
+expect_exit 0 -- fv keys generate --out "$tmp/feedkey"
+expect_exit 0 -- fv export --view isp --format rpz -o "$tmp/signed1.zone" --sign "$tmp/feedkey.key"
+expect_contains "signature written" "$err" "signed: $tmp/signed1.zone.sig"
+expect_exit 0 -- fv verify --pubkey "$tmp/feedkey.pub" "$tmp/signed1.zone" "$tmp/signed1.zone.sig"
+expect_eq "feed signature valid" "$out" valid
+expect_exit 0 -- fv export --view isp --format rpz -o "$tmp/signed2.zone" --sign "$tmp/feedkey.key"
+expect_exit 0 -- cmp "$tmp/signed1.zone" "$tmp/signed2.zone"
+expect_exit 0 -- cmp "$tmp/signed1.zone.sig" "$tmp/signed2.zone.sig"
+expect_exit 0 -- fv export --format csv -o "$tmp/signed.csv" --sign "$tmp/feedkey.key"
+expect_exit 0 -- fv verify --pubkey "$tmp/feedkey.pub" "$tmp/signed.csv" "$tmp/signed.csv.sig"
+expect_exit 2 -- fv export --view isp --format rpz --sign "$tmp/feedkey.key"
+expect_contains "--sign needs a file" "$err" "--sign needs -o FILE"
+
 finish

@@ -1,0 +1,73 @@
+// One Response Policy Zone as the transfer server publishes it: the zone's settings, and for
+// each registry serial an immutable version holding the view and its sorted trigger owners.
+//
+// Records: the apex has SOA (serial = registry serial mod 2^32) and NS; each trigger owner
+// (feed/rpz.h) has one CNAME: to the root (the RPZ "NXDOMAIN" action) or to a notice host whose
+// page names the order.
+//
+// Thread-safety: RpzZone is immutable once made; share it through shared_ptr<const RpzZone>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "dns/wire.h"
+#include "feed/rpz.h"
+#include "feed/view.h"
+
+namespace interdict::dns {
+
+struct RpzZoneSettings {
+  feed::View view = feed::View::kIsp;
+  Name origin;                 // the zone's name, e.g. "rpz.isp.interdict."
+  std::optional<Name> notice;  // the CNAME target of every trigger; none: "." (NXDOMAIN)
+  std::uint32_t ttl = 60;
+  Name mname;  // the SOA's primary name server ("localhost." when not set)
+  Name rname;  // the SOA's mailbox ("hostmaster.localhost." when not set)
+  std::uint32_t refresh = 60;
+  std::uint32_t retry = 60;
+  std::uint32_t expire = 864000;
+  std::uint32_t minimum = 60;
+};
+
+class RpzZone {
+ public:
+  // The version of the zone for `view`; its owners are computed from the view.
+  static std::shared_ptr<const RpzZone> Make(std::shared_ptr<const RpzZoneSettings> settings,
+                                             feed::ViewSet view);
+  // The next version: `now` is the same view at a later serial; its owners are this version's,
+  // updated by the owner-level delta (cost proportional to the owners, not to a re-sort).
+  std::shared_ptr<const RpzZone> Next(feed::ViewSet now) const;
+
+  const RpzZoneSettings& settings() const { return *settings_; }
+  const feed::ViewSet& view() const { return view_; }
+  Serial registry_serial() const { return view_.serial; }
+  std::uint32_t serial() const { return static_cast<std::uint32_t>(view_.serial); }
+  const std::vector<std::string>& owners() const { return owners_; }
+
+  Record Soa() const;
+  Record Ns() const;
+  // The CNAME record of a trigger owner (relative text, as in owners()).
+  Result<Record> Trigger(std::string_view owner) const;
+  bool Has(std::string_view owner) const;
+
+  // The owner text of `name` relative to the origin ("" for the apex); nothing when `name` is
+  // not in the zone. Lowercase.
+  std::optional<std::string> Relative(const Name& name) const;
+
+ private:
+  RpzZone(std::shared_ptr<const RpzZoneSettings> settings, feed::ViewSet view,
+          std::vector<std::string> owners);
+
+  std::shared_ptr<const RpzZoneSettings> settings_;
+  feed::ViewSet view_;
+  std::vector<std::string> owners_;  // sorted, unique
+  std::vector<std::uint8_t> cname_rdata_;
+};
+
+}  // namespace interdict::dns
