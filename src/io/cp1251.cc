@@ -8,8 +8,10 @@ namespace interdict {
 namespace {
 
 // iconv_open reports failure as (iconv_t)-1.
-// NOLINTNEXTLINE(performance-no-int-to-ptr)
-const iconv_t kNoConverter = reinterpret_cast<iconv_t>(-1);
+bool Opened(void* cd) {
+  // NOLINTNEXTLINE(performance-no-int-to-ptr)
+  return cd != reinterpret_cast<void*>(-1);
+}
 
 }  // namespace
 
@@ -20,7 +22,7 @@ Cp1251Encoder::~Cp1251Encoder() {
 }
 
 bool Cp1251Encoder::ok() const {
-  return cd_ != kNoConverter;
+  return Opened(cd_);
 }
 
 Result<std::string> Cp1251Encoder::Encode(std::string_view utf8) {
