@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <utility>
 
 namespace interdict::dns {
@@ -20,6 +21,13 @@ RpzZone::RpzZone(std::shared_ptr<const RpzZoneSettings> settings, feed::ViewSet 
                  std::vector<std::string> owners)
     : settings_(std::move(settings)), view_(std::move(view)), owners_(std::move(owners)) {
   cname_rdata_ = Rdata::EncodeCname(settings_->notice ? *settings_->notice : Name::Root());
+  // An owner whose name under the origin would pass 255 bytes cannot be served: leave it out,
+  // and count it (a long zone name over a long blocked name).
+  const std::size_t room = kMaxNameWireSize - settings_->origin.wire_size();
+  const auto fits = [room](const std::string& o) { return o.size() + 1 <= room; };
+  const auto end = std::stable_partition(owners_.begin(), owners_.end(), fits);
+  too_long_.assign(std::make_move_iterator(end), std::make_move_iterator(owners_.end()));
+  owners_.erase(end, owners_.end());
 }
 
 std::shared_ptr<const RpzZone> RpzZone::Make(std::shared_ptr<const RpzZoneSettings> settings,
@@ -32,12 +40,19 @@ std::shared_ptr<const RpzZone> RpzZone::Make(std::shared_ptr<const RpzZoneSettin
 std::shared_ptr<const RpzZone> RpzZone::Next(feed::ViewSet now) const {
   const feed::ViewDelta delta = feed::Diff(view_, now);
   const feed::RpzOwnerDelta change = feed::RpzDelta(now, delta);
+  // The previous owners, with those left out as too long (rare: merged in only when there are).
+  std::vector<std::string> merged;
+  if (!too_long_.empty()) {
+    std::merge(owners_.begin(), owners_.end(), too_long_.begin(), too_long_.end(),
+               std::back_inserter(merged));
+  }
+  const std::vector<std::string>& previous = too_long_.empty() ? owners_ : merged;
   std::vector<std::string> owners;
-  owners.reserve(owners_.size() + change.added.size());
+  owners.reserve(previous.size() + change.added.size());
   // owners_ minus change.removed, merged with change.added (all three sorted).
   auto removed = change.removed.begin();
   auto added = change.added.begin();
-  for (const std::string& o : owners_) {
+  for (const std::string& o : previous) {
     while (removed != change.removed.end() && *removed < o) ++removed;
     if (removed != change.removed.end() && *removed == o) continue;
     while (added != change.added.end() && *added < o) owners.push_back(*added++);

@@ -49,6 +49,8 @@ class RpzZone {
   Serial registry_serial() const { return view_.serial; }
   std::uint32_t serial() const { return static_cast<std::uint32_t>(view_.serial); }
   const std::vector<std::string>& owners() const { return owners_; }
+  // Triggers of the view left out because their name under the origin would pass 255 bytes.
+  std::size_t too_long() const { return too_long_.size(); }
 
   Record Soa() const;
   Record Ns() const;
@@ -68,6 +70,7 @@ class RpzZone {
   feed::ViewSet view_;
   std::vector<std::string> owners_;  // sorted, unique
   std::vector<std::uint8_t> cname_rdata_;
+  std::vector<std::string> too_long_;  // sorted
 };
 
 }  // namespace interdict::dns

@@ -218,6 +218,9 @@ class DnsServer::Impl final : public ZoneTable {
     for (const auto& z : next) {
       line += "; " + z->settings().origin.ToText() + " " + std::to_string(z->owners().size()) +
               " triggers";
+      if (z->too_long() > 0) {
+        line += " (" + std::to_string(z->too_long()) + " left out: name too long under the zone)";
+      }
     }
     Log(line);
     return true;

@@ -454,6 +454,24 @@ TEST_F(DnsServerTest, Rfc8945_WithRequireTsigOnlySignedTransfersAreServedAndAnsw
   EXPECT_EQ(TsigRecord::FromRecord(bad.messages[0].additional.back())->error, kRcodeBadKey);
 }
 
+TEST_F(DnsServerTest, TriggersTooLongForTheZoneNameAreLeftOutAndTheRestIsServed) {
+  // Origin: three 63-byte labels (193 bytes of wire form), so 62 bytes are left for an owner.
+  const std::string l63(63, 'z');
+  zone_ = N(l63 + "." + l63 + "." + l63 + ".");
+  const std::string long_name = std::string(40, 'a') + "." + std::string(30, 'b') + ".example";
+  Create("A-1", {"short.example", long_name});
+  Start();
+  const TcpAnswer a = Tcp(server_->port(), Query(zone_, kTypeAXFR), true);
+  EXPECT_EQ(Owners(a, zone_), (std::vector<std::string>{"short.example"}));
+  // A later version keeps leaving it out, and keeps the rest.
+  Create("A-2", {"other.example"});
+  Caught();
+  const TcpAnswer b = Tcp(server_->port(), Query(zone_, kTypeAXFR), true);
+  std::vector<std::string> owners = Owners(b, zone_);
+  std::sort(owners.begin(), owners.end());
+  EXPECT_EQ(owners, (std::vector<std::string>{"other.example", "short.example"}));
+}
+
 TEST_F(DnsServerTest, HostileBytesGetFormErrOrNothingAndTheServerGoesOn) {
   Start();
   const std::vector<std::vector<std::uint8_t>> junk = {
