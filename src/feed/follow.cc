@@ -14,41 +14,20 @@ Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to) {
     return Status::InvalidArgument("cannot move a view back from serial " +
                                    std::to_string(old.serial) + " to " + std::to_string(to));
   }
-  const Scope scope = ViewScope(old.view);
-  std::map<Id, FeedOrder> known;  // orders not in `old` that ops name, loaded once each
-  std::set<Id> out_of_scope;
-  auto relevant = [&](Id id) -> Result<bool> {
-    if (old.orders.contains(id) || known.contains(id)) return true;
-    if (out_of_scope.contains(id)) return false;
-    ASSIGN_OR_RETURN(Order o, registry.FindOrder(std::to_string(id)));
-    if ((o.scope & Bit(scope)) == 0) {
-      out_of_scope.insert(id);
-      return false;
-    }
-    known.emplace(id, ToFeedOrder(o));
-    return true;
-  };
+  ASSIGN_OR_RETURN(ViewLog log, ReadViewLog(registry, old.view, old.orders, old.serial, to));
 
-  // The touched targets with their orders after the ops, oldest op first.
+  // The touched targets with their orders after the ops, applied oldest first.
   std::map<Target, std::set<Id>> touched;
-  for (Serial s = old.serial + 1; s <= to; ++s) {
-    ASSIGN_OR_RETURN(std::vector<DeltaEntry> entries, registry.SerialDelta(s));
-    for (DeltaEntry& d : entries) {
-      if (!ViewCarries(old.view, d.target.kind)) continue;
-      ASSIGN_OR_RETURN(const bool keep, relevant(d.order_id));
-      if (!keep) continue;
-      auto [it, fresh] = touched.try_emplace(d.target);
-      if (fresh) {
-        auto e = std::lower_bound(old.entries.begin(), old.entries.end(), d.target,
-                                  [](const FeedEntry& x, const Target& t) { return x.target < t; });
-        if (e != old.entries.end() && e->target == d.target) {
-          it->second.insert(e->orders.begin(), e->orders.end());
-        }
-      }
+  for (const auto& [target, list] : log.ops) {
+    std::set<Id>& orders = touched[target];
+    if (const FeedEntry* e = FindEntry(old.entries, target)) {
+      orders.insert(e->orders.begin(), e->orders.end());
+    }
+    for (const DeltaEntry& d : list) {
       if (d.op == DeltaOp::kAdd) {
-        it->second.insert(d.order_id);
+        orders.insert(d.order_id);
       } else {
-        it->second.erase(d.order_id);
+        orders.erase(d.order_id);
       }
     }
   }
@@ -80,11 +59,9 @@ Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to) {
   std::set<Id> maybe_gone;
   for (const auto& [target, orders] : touched) {
     for (const Id id : orders) {
-      if (!now.orders.contains(id)) now.orders.emplace(id, known.at(id));
+      if (!now.orders.contains(id)) now.orders.emplace(id, log.loaded.at(id));
     }
-    auto e = std::lower_bound(old.entries.begin(), old.entries.end(), target,
-                              [](const FeedEntry& x, const Target& y) { return x.target < y; });
-    if (e != old.entries.end() && e->target == target) {
+    if (const FeedEntry* e = FindEntry(old.entries, target)) {
       for (const Id id : e->orders) {
         if (!orders.contains(id)) maybe_gone.insert(id);
       }

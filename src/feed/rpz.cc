@@ -129,9 +129,7 @@ std::vector<std::string> RpzOwners(const ViewSet& view) {
 
 RpzOwnerDelta RpzDelta(const ViewSet& now, const ViewDelta& delta) {
   auto in = [](const std::vector<FeedEntry>& entries, const Target& t) {
-    auto it = std::lower_bound(entries.begin(), entries.end(), t,
-                               [](const FeedEntry& e, const Target& x) { return e.target < x; });
-    return it != entries.end() && it->target == t;
+    return FindEntry(entries, t) != nullptr;
   };
   auto sorted = [](std::vector<FeedEntry> v) {
     std::sort(v.begin(), v.end(),

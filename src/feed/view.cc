@@ -139,6 +139,39 @@ Result<ViewSet> ReadView(Registry& registry, View view) {
   return SelectView(snapshot, view);
 }
 
+const FeedEntry* FindEntry(const std::vector<FeedEntry>& entries, const Target& target) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), target,
+                             [](const FeedEntry& e, const Target& t) { return e.target < t; });
+  return it != entries.end() && it->target == target ? &*it : nullptr;
+}
+
+Result<ViewLog> ReadViewLog(Registry& registry, View view, const std::map<Id, FeedOrder>& known,
+                            Serial from, Serial to) {
+  ViewLog log;
+  std::set<Id> out_of_scope;
+  auto relevant = [&](Id id) -> Result<bool> {
+    if (known.contains(id) || log.loaded.contains(id)) return true;
+    if (out_of_scope.contains(id)) return false;
+    ASSIGN_OR_RETURN(Order o, registry.FindOrder(std::to_string(id)));
+    FeedOrder f = ToFeedOrder(o);
+    if (!InScope(f, view)) {
+      out_of_scope.insert(id);
+      return false;
+    }
+    log.loaded.emplace(id, std::move(f));
+    return true;
+  };
+  for (Serial s = from + 1; s <= to; ++s) {
+    ASSIGN_OR_RETURN(std::vector<DeltaEntry> entries, registry.SerialDelta(s));
+    for (DeltaEntry& d : entries) {
+      if (!ViewCarries(view, d.target.kind)) continue;
+      ASSIGN_OR_RETURN(const bool keep, relevant(d.order_id));
+      if (keep) log.ops[d.target].push_back(std::move(d));
+    }
+  }
+  return log;
+}
+
 Result<ViewDelta> ReadDelta(Registry& registry, const ViewSet& now, Serial from) {
   if (from > now.serial) {
     return Status::InvalidArgument("serial " + std::to_string(from) +
@@ -151,39 +184,12 @@ Result<ViewDelta> ReadDelta(Registry& registry, const ViewSet& now, Serial from)
   delta.from = from;
   delta.to = now.serial;
 
-  // The orders an op may name: those of the view now, and others loaded once each.
-  std::map<Id, FeedOrder> known = now.orders;
-  std::set<Id> out_of_scope;
-  auto relevant = [&](Id id) -> Result<bool> {
-    if (known.contains(id)) return true;
-    if (out_of_scope.contains(id)) return false;
-    ASSIGN_OR_RETURN(Order o, registry.FindOrder(std::to_string(id)));
-    FeedOrder f = ToFeedOrder(o);
-    if (!InScope(f, now.view)) {
-      out_of_scope.insert(id);
-      return false;
-    }
-    known.emplace(id, std::move(f));
-    return true;
-  };
-
-  // The view's ops after `from`, by target, oldest first.
-  std::map<Target, std::vector<DeltaEntry>> ops;
-  for (Serial s = from + 1; s <= now.serial; ++s) {
-    ASSIGN_OR_RETURN(std::vector<DeltaEntry> entries, registry.SerialDelta(s));
-    for (DeltaEntry& d : entries) {
-      if (!ViewCarries(now.view, d.target.kind)) continue;
-      ASSIGN_OR_RETURN(const bool keep, relevant(d.order_id));
-      if (keep) ops[d.target].push_back(std::move(d));
-    }
-  }
+  ASSIGN_OR_RETURN(ViewLog log, ReadViewLog(registry, now.view, now.orders, from, now.serial));
 
   // For each touched target: its orders now, and, undoing its ops newest first, then.
-  for (const auto& [target, list] : ops) {
-    auto it = std::lower_bound(now.entries.begin(), now.entries.end(), target,
-                               [](const FeedEntry& e, const Target& t) { return e.target < t; });
-    std::vector<Id> orders_now;
-    if (it != now.entries.end() && it->target == target) orders_now = it->orders;
+  for (const auto& [target, list] : log.ops) {
+    const FeedEntry* e = FindEntry(now.entries, target);
+    std::vector<Id> orders_now = e != nullptr ? e->orders : std::vector<Id>{};
     std::set<Id> then(orders_now.begin(), orders_now.end());
     for (std::size_t i = list.size(); i-- > 0;) {
       const DeltaEntry& op = list[i];
@@ -199,8 +205,11 @@ Result<ViewDelta> ReadDelta(Registry& registry, const ViewSet& now, Serial from)
       delta.removed.push_back({target, std::vector<Id>(then.begin(), then.end())});
     }
   }
-  CopyOrders(delta.added, known, &delta.orders);
-  CopyOrders(delta.removed, known, &delta.orders);
+  const std::map<Id, FeedOrder>& loaded = log.loaded;
+  for (const std::map<Id, FeedOrder>* orders : {&now.orders, &loaded}) {
+    CopyOrders(delta.added, *orders, &delta.orders);
+    CopyOrders(delta.removed, *orders, &delta.orders);
+  }
   return delta;
 }
 

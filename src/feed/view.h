@@ -84,6 +84,19 @@ struct ViewDelta {
   const FeedOrder* order(Id id) const;
 };
 
+// The entry of `target` in `entries` (sorted by target), or null.
+const FeedEntry* FindEntry(const std::vector<FeedEntry>& entries, const Target& target);
+
+// A view's part of the in-force log after serial `from` up to `to`: each touched target's log
+// entries, oldest first (only kinds the view carries, only orders of its scope), and the orders
+// they name that `known` lacks, read once each. ReadDelta and Advance are built on it.
+struct ViewLog {
+  std::map<Target, std::vector<DeltaEntry>> ops;
+  std::map<Id, FeedOrder> loaded;
+};
+Result<ViewLog> ReadViewLog(Registry& registry, View view, const std::map<Id, FeedOrder>& known,
+                            Serial from, Serial to);
+
 // The view of a snapshot of the in-force set.
 ViewSet SelectView(const InForceSnapshot& snapshot, View view);
 
