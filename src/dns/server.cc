@@ -74,8 +74,7 @@ Result<std::pair<std::string, std::uint16_t>> SplitHostPort(std::string_view tex
     value = value * 10 + static_cast<unsigned>(c - '0');
   }
   if (value > 65535) return Status::InvalidArgument("\"" + std::string(text) + "\": bad port");
-  ASSIGN_OR_RETURN(Address a, Address::Parse(host));
-  (void)a;
+  RETURN_IF_ERROR(Address::Parse(host).status());
   return std::pair<std::string, std::uint16_t>{std::string(host),
                                                static_cast<std::uint16_t>(value)};
 }

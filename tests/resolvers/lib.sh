@@ -558,3 +558,8 @@ start_knot_feeder() {
   done
   res_log "knotd feeder up on 127.0.0.1#${RES_PORT[$inst]}, wrote $file after $(($(now_ms) - t0)) ms"
 }
+
+# primary_serial: the SOA serial the primary (primary_KIND.sh) serves, empty when it answers none.
+primary_serial() {
+  kdig @127.0.0.1 -p "$PRIMARY_PORT" "$RPZ_ZONE" SOA +short +time=1 +retry=0 2>/dev/null | awk '{ print $3 }'
+}

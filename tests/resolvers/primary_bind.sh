@@ -139,10 +139,6 @@ primary_reload() {
   [[ $(primary_serial) == "$want" ]] || res_fail "primary does not serve serial $want"
 }
 
-primary_serial() {
-  kdig @127.0.0.1 -p "$PRIMARY_PORT" "$RPZ_ZONE" SOA +short +time=1 +retry=0 2>/dev/null | awk '{ print $3 }'
-}
-
 primary_block() {
   local d=$PRIMARY_DIR
   grep -qx "$1" "$d/names" || echo "$1" >>"$d/names"

@@ -68,10 +68,6 @@ primary_settle() {
   [[ $(primary_serial) == "$want" ]] || res_fail "primary does not serve serial $want"
 }
 
-primary_serial() {
-  kdig @127.0.0.1 -p "$PRIMARY_PORT" "$RPZ_ZONE" SOA +short +time=1 +retry=0 2>/dev/null | awk '{ print $3 }'
-}
-
 primary_block() {
   local id
   id=$(primary_cli order create --body "Resolver test court" --ref "block-$1-$(now_ms)" \
