@@ -28,12 +28,11 @@ class OneZone final : public ZoneTable {
   OneZone() {
     feed::ViewSet view;
     view.serial = 7;
+    std::vector<feed::FeedEntry> entries;
     for (const char* t : {"blocked.example", "*.tree.example", "192.0.2.0/24"}) {
-      view.entries.push_back({*ParseTarget(t), {1}});
+      entries.push_back({*ParseTarget(t), {1}});
     }
-    std::sort(
-        view.entries.begin(), view.entries.end(),
-        [](const feed::FeedEntry& a, const feed::FeedEntry& b) { return a.target < b.target; });
+    view.entries = feed::EntryList(std::move(entries));  // sorts them
     auto settings = std::make_shared<RpzZoneSettings>();
     settings->origin = *Name::FromText("rpz.fuzz.");
     zone_ = RpzZone::Make(settings, std::move(view));

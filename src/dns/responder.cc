@@ -25,7 +25,13 @@ Header ResponseHeader(const Header& query) {
 // A record source for a transfer: the parts of the answer section in order.
 struct Part {
   enum Kind : std::uint8_t { kSoa, kOldSoa, kNs, kOwners } kind;
-  const std::vector<std::string>* owners = nullptr;  // kOwners
+  const feed::OwnerList* owners = nullptr;  // kOwners
+};
+
+// The owner lists of an IXFR, kept alive by the transfer that streams them.
+struct OwnerChanges {
+  feed::OwnerList removed;
+  feed::OwnerList added;
 };
 
 class ZoneTransfer final : public Transfer {
@@ -33,7 +39,7 @@ class ZoneTransfer final : public Transfer {
   ZoneTransfer(std::shared_ptr<const RpzZone> zone, Header header, Question question,
                std::vector<Part> parts, std::uint32_t old_serial,
                std::optional<TsigVerification> tsig, std::int64_t now,
-               std::shared_ptr<const feed::RpzOwnerDelta> changes)
+               std::shared_ptr<const OwnerChanges> changes)
       : zone_(std::move(zone)),
         header_(header),
         question_(std::move(question)),
@@ -60,6 +66,7 @@ class ZoneTransfer final : public Transfer {
     trigger_ = Record{
         zone_->settings().origin, kTypeCNAME, kClassIN, zone_->settings().ttl,
         Rdata::EncodeCname(zone_->settings().notice ? *zone_->settings().notice : Name::Root())};
+    Enter();
   }
 
   bool Next(std::vector<std::uint8_t>* message) override {
@@ -98,7 +105,7 @@ class ZoneTransfer final : public Transfer {
         // Owners are built from canonical targets: labels of letters, digits, '-', '_' and '*',
         // with no escapes, so the wire form is written directly (FromText would parse escapes,
         // and is most of the cost of a large transfer) and checked by FromWire.
-        const std::string& owner = (*p.owners)[index_];
+        const std::string& owner = *owner_;
         wire_.clear();
         std::size_t start = 0;
         for (;;) {
@@ -124,13 +131,19 @@ class ZoneTransfer final : public Transfer {
 
   void Advance() {
     const Part& p = parts_[part_];
-    if (p.kind == Part::kOwners && ++index_ < p.owners->size()) return;
-    index_ = 0;
+    if (p.kind == Part::kOwners && ++owner_ != p.owners->end()) return;
     ++part_;
-    // Skip empty owner lists.
+    Enter();
+  }
+
+  // Starts the current part, skipping empty owner lists.
+  void Enter() {
     while (part_ < parts_.size() && parts_[part_].kind == Part::kOwners &&
            parts_[part_].owners->empty()) {
       ++part_;
+    }
+    if (part_ < parts_.size() && parts_[part_].kind == Part::kOwners) {
+      owner_ = parts_[part_].owners->begin();
     }
   }
 
@@ -138,14 +151,14 @@ class ZoneTransfer final : public Transfer {
   Header header_;
   Question question_;
   std::vector<Part> parts_;
-  std::shared_ptr<const feed::RpzOwnerDelta> changes_;  // keeps IXFR owner lists alive
+  std::shared_ptr<const OwnerChanges> changes_;  // keeps IXFR owner lists alive
   std::optional<TsigVerification> tsig_;
   std::optional<TsigSigner> signer_;
   std::optional<MessageWriter> writer_;
   Record soa_, old_soa_, ns_, trigger_;
   std::vector<std::uint8_t> wire_;  // the owner name being written
   std::size_t part_ = 0;
-  std::size_t index_ = 0;
+  feed::OwnerList::const_iterator owner_;  // in the current part, when it is an owner list
   std::size_t records_ = 0;
   bool first_ = true;
 };
@@ -360,7 +373,8 @@ Reply Responder::Handle(std::span<const std::uint8_t> query, const Address& peer
         changes->removed.size() + changes->added.size() + 4 > zone->owners().size() + 3) {
       return stream_axfr();
     }
-    auto kept = std::make_shared<const feed::RpzOwnerDelta>(*std::move(changes));
+    auto kept = std::make_shared<const OwnerChanges>(OwnerChanges{
+        feed::OwnerList(std::move(changes->removed)), feed::OwnerList(std::move(changes->added))});
     Reply r;
     r.stream = std::make_unique<ZoneTransfer>(zone, head, q,
                                               std::vector<Part>{{Part::kSoa},

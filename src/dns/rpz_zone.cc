@@ -15,52 +15,55 @@ Name OrDefault(const Name& n, std::string_view fallback) {
   return *std::move(f);
 }
 
+// Whether `owner` fits under `origin` within a name's 255 bytes. One that does not cannot be
+// served: it is left out, and counted (a long zone name over a long blocked name).
+bool Fits(const Name& origin, const std::string& owner) {
+  return owner.size() + 1 + origin.wire_size() <= kMaxNameWireSize;
+}
+
 }  // namespace
 
 RpzZone::RpzZone(std::shared_ptr<const RpzZoneSettings> settings, feed::ViewSet view,
-                 std::vector<std::string> owners)
-    : settings_(std::move(settings)), view_(std::move(view)), owners_(std::move(owners)) {
+                 feed::OwnerList owners, std::vector<std::string> too_long)
+    : settings_(std::move(settings)),
+      view_(std::move(view)),
+      owners_(std::move(owners)),
+      too_long_(std::move(too_long)) {
   cname_rdata_ = Rdata::EncodeCname(settings_->notice ? *settings_->notice : Name::Root());
-  // An owner whose name under the origin would pass 255 bytes cannot be served: leave it out,
-  // and count it (a long zone name over a long blocked name).
-  const std::size_t room = kMaxNameWireSize - settings_->origin.wire_size();
-  const auto fits = [room](const std::string& o) { return o.size() + 1 <= room; };
-  const auto end = std::stable_partition(owners_.begin(), owners_.end(), fits);
-  too_long_.assign(std::make_move_iterator(end), std::make_move_iterator(owners_.end()));
-  owners_.erase(end, owners_.end());
 }
 
 std::shared_ptr<const RpzZone> RpzZone::Make(std::shared_ptr<const RpzZoneSettings> settings,
                                              feed::ViewSet view) {
   std::vector<std::string> owners = feed::RpzOwners(view);
-  return std::shared_ptr<const RpzZone>(
-      new RpzZone(std::move(settings), std::move(view), std::move(owners)));
+  const auto end = std::stable_partition(owners.begin(), owners.end(), [&](const std::string& o) {
+    return Fits(settings->origin, o);
+  });
+  std::vector<std::string> too_long(std::make_move_iterator(end),
+                                    std::make_move_iterator(owners.end()));
+  owners.erase(end, owners.end());
+  return std::shared_ptr<const RpzZone>(new RpzZone(std::move(settings), std::move(view),
+                                                    feed::OwnerList(std::move(owners)),
+                                                    std::move(too_long)));
 }
 
-std::shared_ptr<const RpzZone> RpzZone::Next(feed::ViewSet now) const {
-  const feed::ViewDelta delta = feed::Diff(view_, now);
-  const feed::RpzOwnerDelta change = feed::RpzDelta(now, delta);
-  // The previous owners, with those left out as too long (rare: merged in only when there are).
-  std::vector<std::string> merged;
-  if (!too_long_.empty()) {
-    std::merge(owners_.begin(), owners_.end(), too_long_.begin(), too_long_.end(),
-               std::back_inserter(merged));
+std::shared_ptr<const RpzZone> RpzZone::Next(feed::ViewSet now,
+                                             const feed::ViewDelta& delta) const {
+  feed::RpzOwnerDelta change = feed::RpzDelta(now, delta);
+  std::vector<std::string> fit;
+  std::vector<std::string> too_long;
+  for (std::string& o : change.added) {
+    (Fits(settings_->origin, o) ? fit : too_long).push_back(std::move(o));
   }
-  const std::vector<std::string>& previous = too_long_.empty() ? owners_ : merged;
-  std::vector<std::string> owners;
-  owners.reserve(previous.size() + change.added.size());
-  // owners_ minus change.removed, merged with change.added (all three sorted).
-  auto removed = change.removed.begin();
-  auto added = change.added.begin();
-  for (const std::string& o : previous) {
-    while (removed != change.removed.end() && *removed < o) ++removed;
-    if (removed != change.removed.end() && *removed == o) continue;
-    while (added != change.added.end() && *added < o) owners.push_back(*added++);
-    if (added != change.added.end() && *added == o) ++added;  // already there
-    owners.push_back(o);
-  }
-  while (added != change.added.end()) owners.push_back(*added++);
-  return std::shared_ptr<const RpzZone>(new RpzZone(settings_, std::move(now), std::move(owners)));
+  // The owners left out before, minus the removed ones, plus the new ones that do not fit.
+  std::vector<std::string> kept;
+  std::set_difference(too_long_.begin(), too_long_.end(), change.removed.begin(),
+                      change.removed.end(), std::back_inserter(kept));
+  std::vector<std::string> left_out;
+  std::merge(kept.begin(), kept.end(), too_long.begin(), too_long.end(),
+             std::back_inserter(left_out));
+  return std::shared_ptr<const RpzZone>(new RpzZone(settings_, std::move(now),
+                                                    owners_.Merge(std::move(fit), change.removed),
+                                                    std::move(left_out)));
 }
 
 Record RpzZone::Soa() const {
@@ -87,8 +90,7 @@ Result<Record> RpzZone::Trigger(std::string_view owner) const {
 }
 
 bool RpzZone::Has(std::string_view owner) const {
-  return std::binary_search(owners_.begin(), owners_.end(), owner,
-                            [](std::string_view a, std::string_view b) { return a < b; });
+  return owners_.Find(owner) != nullptr;
 }
 
 std::optional<std::string> RpzZone::Relative(const Name& name) const {

@@ -5,6 +5,10 @@
 // (feed/rpz.h) has one CNAME: to the root (the RPZ "NXDOMAIN" action) or to a notice host whose
 // page names the order.
 //
+// Versions share the view's and the owners' storage (core/chunked_list.h), so a version costs
+// memory in proportion to what changed, and the zone of a million triggers moves forward by a
+// change in time that follows the change.
+//
 // Thread-safety: RpzZone is immutable once made; share it through shared_ptr<const RpzZone>.
 #pragma once
 
@@ -40,15 +44,16 @@ class RpzZone {
   // The version of the zone for `view`; its owners are computed from the view.
   static std::shared_ptr<const RpzZone> Make(std::shared_ptr<const RpzZoneSettings> settings,
                                              feed::ViewSet view);
-  // The next version: `now` is the same view at a later serial; its owners are this version's,
-  // updated by the owner-level delta (cost proportional to the owners, not to a re-sort).
-  std::shared_ptr<const RpzZone> Next(feed::ViewSet now) const;
+  // The next version: `now` is the same view at a later serial and `delta` the change to it
+  // (feed::Advance gives both). Its owners are this version's updated by the owner-level
+  // delta, sharing every chunk the change does not touch: the cost follows the change.
+  std::shared_ptr<const RpzZone> Next(feed::ViewSet now, const feed::ViewDelta& delta) const;
 
   const RpzZoneSettings& settings() const { return *settings_; }
   const feed::ViewSet& view() const { return view_; }
   Serial registry_serial() const { return view_.serial; }
   std::uint32_t serial() const { return static_cast<std::uint32_t>(view_.serial); }
-  const std::vector<std::string>& owners() const { return owners_; }
+  const feed::OwnerList& owners() const { return owners_; }
   // Triggers of the view left out because their name under the origin would pass 255 bytes.
   std::size_t too_long() const { return too_long_.size(); }
 
@@ -64,11 +69,11 @@ class RpzZone {
 
  private:
   RpzZone(std::shared_ptr<const RpzZoneSettings> settings, feed::ViewSet view,
-          std::vector<std::string> owners);
+          feed::OwnerList owners, std::vector<std::string> too_long);
 
   std::shared_ptr<const RpzZoneSettings> settings_;
   feed::ViewSet view_;
-  std::vector<std::string> owners_;  // sorted, unique
+  feed::OwnerList owners_;
   std::vector<std::uint8_t> cname_rdata_;
   std::vector<std::string> too_long_;  // sorted
 };

@@ -202,8 +202,10 @@ class DnsServer::Impl final : public ZoneTable {
         return Status::FailedPrecondition("the registry's serial went back");
       }
       for (const auto& z : current) {
-        ASSIGN_OR_RETURN(feed::ViewSet v, feed::Advance(registry_, z->view(), version.second));
-        next.push_back(z->Next(std::move(v)));
+        feed::ViewDelta delta;
+        ASSIGN_OR_RETURN(feed::ViewSet v,
+                         feed::Advance(registry_, z->view(), version.second, &delta));
+        next.push_back(z->Next(std::move(v), delta));
       }
     } else {
       return false;

@@ -1,6 +1,5 @@
 #include "feed/follow.h"
 
-#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -9,20 +8,29 @@
 
 namespace interdict::feed {
 
-Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to) {
+Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to, ViewDelta* delta) {
   if (to < old.serial) {
     return Status::InvalidArgument("cannot move a view back from serial " +
                                    std::to_string(old.serial) + " to " + std::to_string(to));
   }
   ASSIGN_OR_RETURN(ViewLog log, ReadViewLog(registry, old.view, old.orders, old.serial, to));
+  if (delta != nullptr) {
+    *delta = ViewDelta{};
+    delta->view = old.view;
+    delta->registry_id = old.registry_id;
+    delta->from = old.serial;
+    delta->to = to;
+  }
 
-  // The touched targets with their orders after the ops, applied oldest first.
-  std::map<Target, std::set<Id>> touched;
+  // Each touched target's orders after its ops (applied oldest first), as entry edits, and the
+  // change in how many entries name each order.
+  std::vector<FeedEntry> put;
+  std::vector<Target> gone;
+  std::map<Id, std::ptrdiff_t> use_change;
   for (const auto& [target, list] : log.ops) {
-    std::set<Id>& orders = touched[target];
-    if (const FeedEntry* e = FindEntry(old.entries, target)) {
-      orders.insert(e->orders.begin(), e->orders.end());
-    }
+    const FeedEntry* before = old.entry(target);
+    std::set<Id> orders;
+    if (before != nullptr) orders.insert(before->orders.begin(), before->orders.end());
     for (const DeltaEntry& d : list) {
       if (d.op == DeltaOp::kAdd) {
         orders.insert(d.order_id);
@@ -30,49 +38,69 @@ Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to) {
         orders.erase(d.order_id);
       }
     }
+    std::vector<Id> after(orders.begin(), orders.end());
+    // Unchanged, or added and removed again within the range.
+    if (before != nullptr ? before->orders == after : after.empty()) continue;
+    if (before != nullptr) {
+      for (const Id id : before->orders) --use_change[id];
+    }
+    for (const Id id : after) ++use_change[id];
+    if (delta != nullptr) {
+      if (before == nullptr) delta->added.push_back({target, after});
+      if (before != nullptr && after.empty()) delta->removed.push_back(*before);
+    }
+    if (after.empty()) {
+      gone.push_back(target);
+    } else {
+      put.push_back({target, std::move(after)});
+    }
+  }
+
+  // Orders whose use count reaches 0 leave; orders that gain their first use come in.
+  std::vector<OrderUse> uses_put;
+  std::vector<Id> uses_gone;
+  std::vector<FeedOrder> orders_put;
+  for (const auto& [id, change] : use_change) {
+    if (change == 0) continue;
+    const OrderUse* use = old.uses.Find(id);
+    const std::ptrdiff_t was = use != nullptr ? static_cast<std::ptrdiff_t>(use->entries) : 0;
+    const std::ptrdiff_t is = was + change;
+    if (is < 0) {
+      return Status::Internal("the view's use count of order " + std::to_string(id) +
+                              " went below zero: the view was not made by SelectView");
+    }
+    if (is == 0) {
+      uses_gone.push_back(id);
+      continue;
+    }
+    uses_put.push_back({id, static_cast<std::size_t>(is)});
+    if (was == 0) {
+      auto loaded = log.loaded.find(id);
+      if (loaded == log.loaded.end()) {
+        return Status::Internal("order " + std::to_string(id) + " enters the view unread");
+      }
+      orders_put.push_back(loaded->second);
+    }
   }
 
   ViewSet now;
   now.view = old.view;
   now.registry_id = old.registry_id;
   now.serial = to;
-  now.entries.reserve(old.entries.size() + touched.size());
-  auto t = touched.begin();
-  auto emit_touched = [&] {
-    if (!t->second.empty()) {
-      now.entries.push_back({t->first, std::vector<Id>(t->second.begin(), t->second.end())});
-    }
-    ++t;
-  };
-  for (const FeedEntry& e : old.entries) {
-    while (t != touched.end() && t->first < e.target) emit_touched();
-    if (t != touched.end() && t->first == e.target) {
-      emit_touched();
-    } else {
-      now.entries.push_back(e);
-    }
-  }
-  while (t != touched.end()) emit_touched();
-  // The orders: those of `old`, plus the new ones the touched targets name, minus those no
-  // entry names any more (only orders a touched target named before can be in that case).
-  now.orders = old.orders;
-  std::set<Id> maybe_gone;
-  for (const auto& [target, orders] : touched) {
-    for (const Id id : orders) {
-      if (!now.orders.contains(id)) now.orders.emplace(id, log.loaded.at(id));
-    }
-    if (const FeedEntry* e = FindEntry(old.entries, target)) {
-      for (const Id id : e->orders) {
-        if (!orders.contains(id)) maybe_gone.insert(id);
+  now.entries = old.entries.Merge(std::move(put), gone);
+  now.orders = old.orders.Merge(std::move(orders_put), uses_gone);
+  now.uses = old.uses.Merge(std::move(uses_put), uses_gone);
+  if (delta != nullptr) {
+    for (const FeedEntry& e : delta->added) {
+      for (const Id id : e.orders) {
+        if (const FeedOrder* o = now.order(id)) delta->orders.emplace(id, *o);
       }
     }
-  }
-  if (!maybe_gone.empty()) {
-    for (const FeedEntry& e : now.entries) {
-      for (const Id id : e.orders) maybe_gone.erase(id);
-      if (maybe_gone.empty()) break;
+    for (const FeedEntry& e : delta->removed) {
+      for (const Id id : e.orders) {
+        if (const FeedOrder* o = old.order(id)) delta->orders.emplace(id, *o);
+      }
     }
-    for (const Id id : maybe_gone) now.orders.erase(id);
   }
   return now;
 }

@@ -12,7 +12,11 @@
 namespace interdict::feed {
 
 // The view at serial `to` (old.serial <= to <= the registry's serial), from `old` and the log
-// entries after it. Equal to ReadView at `to`.
-Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to);
+// entries after it. Equal to ReadView at `to`. The result shares with `old` every chunk of
+// entries and orders the change does not touch: the cost is the log read, O(change · log n),
+// plus O(n / 256) for the chunk pointers. `old.uses` must be right (ViewSet says how).
+// When `delta` is given, it receives the change from old.serial to `to` (as Diff would give).
+Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to,
+                        ViewDelta* delta = nullptr);
 
 }  // namespace interdict::feed

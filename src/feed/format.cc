@@ -149,7 +149,8 @@ bool Contains(const Net& outer, const Net& inner) {
 
 // The networks of the ip and cidr entries, sorted (IPv4 first), without repeats: an ip and the
 // cidr of its one address are one network.
-std::vector<Net> Networks(const std::vector<FeedEntry>& entries) {
+template <typename Entries>
+std::vector<Net> Networks(const Entries& entries) {
   std::vector<Net> nets;
   for (const FeedEntry& e : entries) {
     if (std::optional<Net> n = ParseNet(e.target)) nets.push_back(*n);
@@ -200,12 +201,6 @@ std::vector<T> Minus(const std::vector<T>& a, const std::vector<T>& b) {
 // ---------------------------------------------------------------------------------------------
 // Views and deltas
 
-bool HasTarget(const std::vector<FeedEntry>& sorted, const Target& t) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), t,
-                             [](const FeedEntry& e, const Target& x) { return e.target < x; });
-  return it != sorted.end() && it->target == t;
-}
-
 // The view's entries at delta.from, rebuilt from the view at delta.to (order lists of entries
 // that stayed are those at delta.to: no format here writes them for a delta).
 Result<std::vector<FeedEntry>> EntriesAtFrom(const ViewSet& now, const ViewDelta& delta) {
@@ -218,7 +213,7 @@ Result<std::vector<FeedEntry>> EntriesAtFrom(const ViewSet& now, const ViewDelta
   }
   std::set<Target> added;
   for (const FeedEntry& e : delta.added) {
-    if (!HasTarget(now.entries, e.target)) {
+    if (now.entry(e.target) == nullptr) {
       return Status::InvalidArgument("the delta adds " + e.target.ToString() +
                                      ", which is not in the view at serial " +
                                      std::to_string(now.serial));
@@ -231,7 +226,7 @@ Result<std::vector<FeedEntry>> EntriesAtFrom(const ViewSet& now, const ViewDelta
     if (!added.contains(e.target)) out.push_back(e);
   }
   for (const FeedEntry& e : delta.removed) {
-    if (HasTarget(now.entries, e.target)) {
+    if (now.entry(e.target) != nullptr) {
       return Status::InvalidArgument("the delta removes " + e.target.ToString() +
                                      ", which is in the view at serial " +
                                      std::to_string(now.serial));
@@ -277,8 +272,8 @@ bool ZiUrlExpressible(const std::string& url) {
 }
 
 // Counts what a document of `format` expresses of `entries`. `zone` is the rpz zone.
-FormatReport Tally(FeedFormat format, const std::vector<FeedEntry>& entries,
-                   const std::string& zone) {
+template <typename Entries>
+FormatReport Tally(FeedFormat format, const Entries& entries, const std::string& zone) {
   FormatReport r;
   for (const FeedEntry& e : entries) {
     const TargetKind kind = e.target.kind;
@@ -421,7 +416,8 @@ struct NameLine {
   }
 };
 
-std::vector<NameLine> NameLines(FeedFormat format, const std::vector<FeedEntry>& entries) {
+template <typename Entries>
+std::vector<NameLine> NameLines(FeedFormat format, const Entries& entries) {
   std::vector<NameLine> lines;
   for (const FeedEntry& e : entries) {
     const TargetKind k = e.target.kind;
@@ -447,7 +443,8 @@ struct UnboundNames {
   std::vector<std::string> datas;  // exact domains
 };
 
-UnboundNames UnboundOf(const std::vector<FeedEntry>& entries) {
+template <typename Entries>
+UnboundNames UnboundOf(const Entries& entries) {
   UnboundNames u;
   for (const FeedEntry& e : entries) {
     if (e.target.kind == TargetKind::kDomainTree) u.zones.push_back(e.target.value);
@@ -519,14 +516,29 @@ std::string CsvOrder(Id id, const FeedOrder* o) {
          "," + FormatTime(o->expires_at) + "," + CsvField(FormatScopes(o->scope));
 }
 
-void WriteCsvLines(const std::vector<FeedEntry>& entries, const std::map<Id, FeedOrder>& orders,
-                   std::string_view op, std::ostream& out) {
+// A view's orders are an OrderList, a delta's a map.
+const FeedOrder* FindOrder(const OrderList& orders, Id id) {
+  return orders.Find(id);
+}
+const FeedOrder* FindOrder(const std::map<Id, FeedOrder>& orders, Id id) {
+  auto it = orders.find(id);
+  return it == orders.end() ? nullptr : &it->second;
+}
+const FeedOrder& OrderOf(const FeedOrder& o) {
+  return o;
+}
+const FeedOrder& OrderOf(const std::pair<const Id, FeedOrder>& o) {
+  return o.second;
+}
+
+template <typename Entries, typename Orders>
+void WriteCsvLines(const Entries& entries, const Orders& orders, std::string_view op,
+                   std::ostream& out) {
   for (const FeedEntry& e : entries) {
     for (const Id id : e.orders) {
-      auto it = orders.find(id);
       if (!op.empty()) out << op << ',';
       out << TargetKindName(e.target.kind) << ',' << CsvField(e.target.value) << ','
-          << CsvOrder(id, it == orders.end() ? nullptr : &it->second) << '\n';
+          << CsvOrder(id, FindOrder(orders, id)) << '\n';
     }
   }
 }
@@ -555,19 +567,23 @@ std::string JsonOrder(const FeedOrder& o) {
   return s + "]}";
 }
 
-void WriteJsonList(std::string_view key, const std::vector<FeedEntry>& entries, std::ostream& out) {
+template <typename Entries>
+void WriteJsonList(std::string_view key, const Entries& entries, std::ostream& out) {
   out << ",\n\"" << key << "\":[";
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    out << (i == 0 ? "\n" : ",\n") << JsonEntry(entries[i]);
+  bool first = true;
+  for (const FeedEntry& e : entries) {
+    out << (first ? "\n" : ",\n") << JsonEntry(e);
+    first = false;
   }
   out << "]";
 }
 
-void WriteJsonOrders(const std::map<Id, FeedOrder>& orders, std::ostream& out) {
+template <typename Orders>
+void WriteJsonOrders(const Orders& orders, std::ostream& out) {
   out << ",\n\"orders\":[";
   bool first = true;
-  for (const auto& [id, o] : orders) {
-    out << (first ? "\n" : ",\n") << JsonOrder(o);
+  for (const auto& o : orders) {
+    out << (first ? "\n" : ",\n") << JsonOrder(OrderOf(o));
     first = false;
   }
   out << "]}\n";
@@ -580,7 +596,8 @@ Status WriteZiCsv(const ViewSet& view, UnixTime updated_at, std::ostream& out) {
   Cp1251Encoder enc;
   if (!enc.ok()) return Status::Internal("iconv has no cp1251 converter");
   std::map<Id, std::string> tail;  // ";body;reference;date" in cp1251
-  for (const auto& [id, o] : view.orders) {
+  for (const FeedOrder& o : view.orders) {
+    const Id id = o.id;
     if (o.body.find_first_of(";\n") != std::string::npos ||
         o.reference.find_first_of(";\n") != std::string::npos) {
       return Status::InvalidArgument("order " + std::to_string(id) +

@@ -131,6 +131,7 @@ RpzOwnerDelta RpzDelta(const ViewSet& now, const ViewDelta& delta) {
   auto in = [](const std::vector<FeedEntry>& entries, const Target& t) {
     return FindEntry(entries, t) != nullptr;
   };
+  auto in_now = [&now](const Target& t) { return now.entry(t) != nullptr; };
   auto sorted = [](std::vector<FeedEntry> v) {
     std::sort(v.begin(), v.end(),
               [](const FeedEntry& a, const FeedEntry& b) { return a.target < b.target; });
@@ -138,16 +139,13 @@ RpzOwnerDelta RpzDelta(const ViewSet& now, const ViewDelta& delta) {
   };
   const std::vector<FeedEntry> added = sorted(delta.added);
   const std::vector<FeedEntry> removed = sorted(delta.removed);
-  auto at_to = [&](const Target& t) { return in(now.entries, t); };
-  auto at_from = [&](const Target& t) {
-    return (in(now.entries, t) && !in(added, t)) || in(removed, t);
-  };
+  auto at_from = [&](const Target& t) { return (in_now(t) && !in(added, t)) || in(removed, t); };
   RpzOwnerDelta out;
   for (const std::vector<FeedEntry>* list : {&added, &removed}) {
     for (const FeedEntry& e : *list) {
       for (const RpzTrigger& t : RpzTriggers(e.target)) {
         const bool then = std::any_of(t.producers.begin(), t.producers.end(), at_from);
-        const bool now_in = std::any_of(t.producers.begin(), t.producers.end(), at_to);
+        const bool now_in = std::any_of(t.producers.begin(), t.producers.end(), in_now);
         if (then && !now_in) out.removed.push_back(t.owner);
         if (!then && now_in) out.added.push_back(t.owner);
       }

@@ -22,9 +22,11 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/chunked_list.h"
 #include "feed/view.h"
 #include "model/target.h"
 
@@ -37,6 +39,9 @@ struct RpzTrigger {
 
 // The triggers of one target; empty for kinds RPZ cannot express.
 std::vector<RpzTrigger> RpzTriggers(const Target& target);
+
+// A zone's trigger owners, sorted; versions share storage (core/chunked_list.h).
+using OwnerList = ChunkedList<std::string, std::less<>>;
 
 // Every owner of a view's zone, sorted and unique.
 std::vector<std::string> RpzOwners(const ViewSet& view);

@@ -12,19 +12,24 @@ bool InScope(const FeedOrder& o, View view) {
   return (o.scope & Bit(ViewScope(view))) != 0;
 }
 
-// Copies the orders that `entries` name from `from` into `to`.
-void CopyOrders(const std::vector<FeedEntry>& entries, const std::map<Id, FeedOrder>& from,
-                std::map<Id, FeedOrder>* to) {
-  for (const FeedEntry& e : entries) {
-    for (const Id id : e.orders) {
-      if (auto it = from.find(id); it != from.end()) to->emplace(id, it->second);
-    }
-  }
-}
-
 const FeedOrder* Lookup(const std::map<Id, FeedOrder>& orders, Id id) {
   auto it = orders.find(id);
   return it == orders.end() ? nullptr : &it->second;
+}
+
+const FeedOrder* Lookup(const OrderList& orders, Id id) {
+  return orders.Find(id);
+}
+
+// Copies the orders that `entries` name from `from` into `to`.
+template <typename Orders>
+void CopyOrders(const std::vector<FeedEntry>& entries, const Orders& from,
+                std::map<Id, FeedOrder>* to) {
+  for (const FeedEntry& e : entries) {
+    for (const Id id : e.orders) {
+      if (const FeedOrder* o = Lookup(from, id)) to->emplace(id, *o);
+    }
+  }
 }
 
 }  // namespace
@@ -75,10 +80,6 @@ bool ViewCarries(View view, TargetKind kind) {
   return false;
 }
 
-const FeedOrder* ViewSet::order(Id id) const {
-  return Lookup(orders, id);
-}
-
 const FeedOrder* ViewDelta::order(Id id) const {
   return Lookup(orders, id);
 }
@@ -116,22 +117,42 @@ ViewSet SelectView(const InForceSnapshot& snapshot, View view) {
   if (!std::is_sorted(rows.begin(), rows.end(), before)) {
     std::sort(rows.begin(), rows.end(), before);
   }
+  std::vector<FeedEntry> entries;
   std::vector<Id> named;
   for (const InForceEntry* e : rows) {
-    if (set.entries.empty() || set.entries.back().target != e->target) {
-      set.entries.push_back({e->target, {}});
+    if (entries.empty() || entries.back().target != e->target) entries.push_back({e->target, {}});
+    std::vector<Id>& orders = entries.back().orders;
+    if (orders.empty() || orders.back() != e->order_id) {
+      orders.push_back(e->order_id);
+      named.push_back(e->order_id);
     }
-    std::vector<Id>& orders = set.entries.back().orders;
-    if (orders.empty() || orders.back() != e->order_id) orders.push_back(e->order_id);
-    named.push_back(e->order_id);
   }
   std::sort(named.begin(), named.end());
-  named.erase(std::unique(named.begin(), named.end()), named.end());
-  for (const Id id : named) {  // ascending: each insertion goes at the end of the map
-    const Order& o = **std::lower_bound(in_scope.begin(), in_scope.end(), id, by_id);
-    set.orders.emplace_hint(set.orders.end(), id, ToFeedOrder(o));
+  std::vector<FeedOrder> orders;
+  std::vector<OrderUse> uses;
+  for (std::size_t i = 0; i < named.size();) {
+    std::size_t j = i;
+    while (j < named.size() && named[j] == named[i]) ++j;
+    const Order& o = **std::lower_bound(in_scope.begin(), in_scope.end(), named[i], by_id);
+    orders.push_back(ToFeedOrder(o));
+    uses.push_back({named[i], j - i});
+    i = j;
   }
+  set.entries = EntryList(std::move(entries));
+  set.orders = OrderList(std::move(orders));
+  set.uses = OrderUseList(std::move(uses));
   return set;
+}
+
+OrderUseList CountUses(const EntryList& entries) {
+  std::map<Id, std::size_t> count;
+  for (const FeedEntry& e : entries) {
+    for (const Id id : e.orders) ++count[id];
+  }
+  std::vector<OrderUse> uses;
+  uses.reserve(count.size());
+  for (const auto& [id, n] : count) uses.push_back({id, n});
+  return OrderUseList(std::move(uses));
 }
 
 Result<ViewSet> ReadView(Registry& registry, View view) {
@@ -145,12 +166,12 @@ const FeedEntry* FindEntry(const std::vector<FeedEntry>& entries, const Target& 
   return it != entries.end() && it->target == target ? &*it : nullptr;
 }
 
-Result<ViewLog> ReadViewLog(Registry& registry, View view, const std::map<Id, FeedOrder>& known,
-                            Serial from, Serial to) {
+Result<ViewLog> ReadViewLog(Registry& registry, View view, const OrderList& known, Serial from,
+                            Serial to) {
   ViewLog log;
   std::set<Id> out_of_scope;
   auto relevant = [&](Id id) -> Result<bool> {
-    if (known.contains(id) || log.loaded.contains(id)) return true;
+    if (known.Find(id) != nullptr || log.loaded.contains(id)) return true;
     if (out_of_scope.contains(id)) return false;
     ASSIGN_OR_RETURN(Order o, registry.FindOrder(std::to_string(id)));
     FeedOrder f = ToFeedOrder(o);
@@ -188,7 +209,7 @@ Result<ViewDelta> ReadDelta(Registry& registry, const ViewSet& now, Serial from)
 
   // For each touched target: its orders now, and, undoing its ops newest first, then.
   for (const auto& [target, list] : log.ops) {
-    const FeedEntry* e = FindEntry(now.entries, target);
+    const FeedEntry* e = now.entry(target);
     std::vector<Id> orders_now = e != nullptr ? e->orders : std::vector<Id>{};
     std::set<Id> then(orders_now.begin(), orders_now.end());
     for (std::size_t i = list.size(); i-- > 0;) {
@@ -205,10 +226,9 @@ Result<ViewDelta> ReadDelta(Registry& registry, const ViewSet& now, Serial from)
       delta.removed.push_back({target, std::vector<Id>(then.begin(), then.end())});
     }
   }
-  const std::map<Id, FeedOrder>& loaded = log.loaded;
-  for (const std::map<Id, FeedOrder>* orders : {&now.orders, &loaded}) {
-    CopyOrders(delta.added, *orders, &delta.orders);
-    CopyOrders(delta.removed, *orders, &delta.orders);
+  for (const std::vector<FeedEntry>* list : {&delta.added, &delta.removed}) {
+    CopyOrders(*list, now.orders, &delta.orders);
+    CopyOrders(*list, log.loaded, &delta.orders);
   }
   return delta;
 }

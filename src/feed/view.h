@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/chunked_list.h"
 #include "core/status.h"
 #include "model/target.h"
 #include "model/types.h"
@@ -59,16 +60,51 @@ struct FeedEntry {
   friend bool operator==(const FeedEntry&, const FeedEntry&) = default;
 };
 
-// A view at one serial.
+// Orderings of entries by target and of orders by id, each also against its key.
+struct EntryLess {
+  bool operator()(const FeedEntry& a, const FeedEntry& b) const { return a.target < b.target; }
+  bool operator()(const FeedEntry& a, const Target& b) const { return a.target < b; }
+  bool operator()(const Target& a, const FeedEntry& b) const { return a < b.target; }
+};
+struct OrderLess {
+  bool operator()(const FeedOrder& a, const FeedOrder& b) const { return a.id < b.id; }
+  bool operator()(const FeedOrder& a, Id b) const { return a.id < b; }
+  bool operator()(Id a, const FeedOrder& b) const { return a < b.id; }
+};
+// How many entries of a view name an order.
+struct OrderUse {
+  Id id = 0;
+  std::size_t entries = 0;
+  friend bool operator==(const OrderUse&, const OrderUse&) = default;
+};
+struct OrderUseLess {
+  bool operator()(const OrderUse& a, const OrderUse& b) const { return a.id < b.id; }
+  bool operator()(const OrderUse& a, Id b) const { return a.id < b; }
+  bool operator()(Id a, const OrderUse& b) const { return a < b.id; }
+};
+using EntryList = ChunkedList<FeedEntry, EntryLess>;
+using OrderList = ChunkedList<FeedOrder, OrderLess>;
+using OrderUseList = ChunkedList<OrderUse, OrderUseLess>;
+
+// A view at one serial. Its lists share storage with the versions it was advanced from
+// (core/chunked_list.h), so a copy is cheap.
 struct ViewSet {
   View view = View::kIsp;
   std::string registry_id;
   Serial serial = 0;
-  std::vector<FeedEntry> entries;  // sorted by target (kind, then value)
-  std::map<Id, FeedOrder> orders;  // every order named in entries
+  EntryList entries;  // sorted by target (kind, then value)
+  OrderList orders;   // every order named in entries, by id
+  // For each order in `orders`, how many entries name it: Advance uses it to tell when an order
+  // leaves the view without reading every entry. SelectView fills it; a view assembled by hand
+  // gets it from CountUses.
+  OrderUseList uses;
 
-  const FeedOrder* order(Id id) const;
+  const FeedOrder* order(Id id) const { return orders.Find(id); }
+  const FeedEntry* entry(const Target& target) const { return entries.Find(target); }
 };
+
+// The uses of `entries`' orders.
+OrderUseList CountUses(const EntryList& entries);
 
 // What changed in a view from serial `from` to serial `to`.
 struct ViewDelta {
@@ -94,8 +130,8 @@ struct ViewLog {
   std::map<Target, std::vector<DeltaEntry>> ops;
   std::map<Id, FeedOrder> loaded;
 };
-Result<ViewLog> ReadViewLog(Registry& registry, View view, const std::map<Id, FeedOrder>& known,
-                            Serial from, Serial to);
+Result<ViewLog> ReadViewLog(Registry& registry, View view, const OrderList& known, Serial from,
+                            Serial to);
 
 // The view of a snapshot of the in-force set.
 ViewSet SelectView(const InForceSnapshot& snapshot, View view);

@@ -31,9 +31,16 @@ UnixTime Time(std::string_view text) {
   return t.ok() ? *t : 0;
 }
 
-void SortEntries(std::vector<FeedEntry>* entries) {
-  std::sort(entries->begin(), entries->end(),
-            [](const FeedEntry& a, const FeedEntry& b) { return a.target < b.target; });
+// `v` with `e` added (its entries are a sorted, shared list).
+void AddEntry(ViewSet* v, FeedEntry e) {
+  v->entries = v->entries.Merge({std::move(e)}, std::vector<Target>{});
+}
+
+// `v` with the body of order `id` changed.
+void SetBody(ViewSet* v, Id id, std::string body) {
+  FeedOrder o = *v->order(id);
+  o.body = std::move(body);
+  v->orders = v->orders.Merge({o}, std::vector<Id>{});
 }
 
 // The small view of the golden tests: one of each kind the isp view carries, an order whose body
@@ -48,15 +55,11 @@ ViewSet Sample() {
                {T("url:https://example.net/x"), {1}},
                {T("2001:db8::1"), {2}},
                {T("192.0.2.0/24"), {1}}};
-  SortEntries(&v.entries);
-  v.orders[1] = {1,
-                 "Court A",
-                 "R-1",
-                 Time("2027-06-01"),
-                 Bit(Scope::kIsp) | Bit(Scope::kVpn),
-                 Time("2026-11-20T10:00:00Z")};
-  v.orders[2] = {
-      2, "Tribunal \"B\", Lima", "B/2", Time("2027-01-01"), Bit(Scope::kIsp), Time("2026-10-01")};
+  v.orders = {FeedOrder{1, "Court A", "R-1", Time("2027-06-01"),
+                        Bit(Scope::kIsp) | Bit(Scope::kVpn), Time("2026-11-20T10:00:00Z")},
+              FeedOrder{2, "Tribunal \"B\", Lima", "B/2", Time("2027-01-01"), Bit(Scope::kIsp),
+                        Time("2026-10-01")}};
+  v.uses = CountUses(v.entries);
   return v;
 }
 
@@ -68,7 +71,6 @@ ViewSet SampleBefore() {
   v.entries = {{T("example.com"), {1}},      {T("old.example"), {1}},
                {T("*.example.org"), {1, 2}}, {T("url:https://example.net/x"), {1}},
                {T("198.51.100.7"), {2}},     {T("192.0.0.0/16"), {1}}};
-  SortEntries(&v.entries);
   return v;
 }
 
@@ -150,8 +152,7 @@ TEST(FeedFormatOptions, BadNamesAreRefusedBeforeWriting) {
   o = {};
   o.ipset_maxelem = 1;
   ViewSet two = v;
-  two.entries.push_back({T("198.51.100.7"), {1}});
-  SortEntries(&two.entries);
+  AddEntry(&two, {T("198.51.100.7"), {1}});
   std::ostringstream out;
   EXPECT_EQ(WriteView(two, FeedFormat::kIpset, o, out).status().code(),
             StatusCode::kInvalidArgument);
@@ -253,7 +254,6 @@ TEST(FeedFormatGolden, RpzLeavesOutNamesTooLongForTheZone) {
   ViewSet v = Sample();
   const std::string tree = name.substr(6);  // 230 characters
   v.entries = {{T(name), {1}}, {T("*." + tree), {1}}};
-  SortEntries(&v.entries);
   // Under rpz.interdict.invalid. (22 characters) 236 + 22 > 253: out. The tree's own name
   // (230 characters) fits, its "*." form (232) does not.
   FormatReport r;
@@ -295,7 +295,6 @@ TEST(FeedFormatGolden, HostsAndDomains) {
   // A domain and a domain-tree on one name: two lines in domains, one in hosts.
   ViewSet v = Sample();
   v.entries = {{T("x.example"), {1}}, {T("*.x.example"), {1}}};
-  SortEntries(&v.entries);
   EXPECT_EQ(Body(Write(v, FeedFormat::kDomains), '#'), "x.example\n*.x.example\n");
   EXPECT_EQ(Body(Write(v, FeedFormat::kHosts), '#'), "0.0.0.0 x.example\n");
 }
@@ -348,7 +347,6 @@ TEST(FeedFormatGolden, Nft) {
                {T("198.51.100.7"), {1}},      {T("cidr:198.51.100.7/32"), {1}},
                {T("2001:db8::/32"), {1}},     {T("2001:db8:1::/48"), {1}},
                {T("2001:db9::1"), {1}}};
-  SortEntries(&v.entries);
   FormatOptions no_rules;
   no_rules.nft_drop_rules = false;
   no_rules.nft_table = "blocks";
@@ -385,7 +383,6 @@ TEST(FeedFormatGolden, Ipset) {
                {T("192.0.2.1"), {1}},
                {T("cidr:192.0.2.1/32"), {1}},
                {T("::/0"), {1}}};
-  SortEntries(&v.entries);
   FormatOptions o;
   o.ipset_name = "blk";
   o.ipset_maxelem = 65536;
@@ -463,7 +460,7 @@ TEST(FeedFormatGolden, ZiCsv) {
   FormatOptions o;
   o.updated_at = Time("2026-11-20T10:00:00Z");
   ViewSet v = Sample();
-  v.orders[2].body = "Суд Москвы";
+  SetBody(&v, 2, "Суд Москвы");
   const std::string doc = Write(v, FeedFormat::kZiCsv, o);
   const std::string moscow = "\xd1\xf3\xe4 \xcc\xee\xf1\xea\xe2\xfb";  // cp1251
   EXPECT_EQ(doc,
@@ -479,7 +476,7 @@ TEST(FeedFormatGolden, ZiCsv) {
                 ";B/2;2026-10-01\n"
                 "192.0.2.0/24;;;Court A;R-1;2026-11-20\n");
   // A body z-i cannot hold is an error, not a silent change.
-  v.orders[2].body = "Court; Lima";
+  SetBody(&v, 2, "Court; Lima");
   std::ostringstream out;
   EXPECT_EQ(WriteView(v, FeedFormat::kZiCsv, o, out).status().code(), StatusCode::kInvalidArgument);
 }
@@ -532,8 +529,7 @@ TEST(FeedFormatGoldenDelta, RpzIsNsupdateInput) {
   // A shared owner stays: the domain goes, the tree on the same name stays.
   ViewSet before = now;
   before.serial = 6;
-  before.entries.push_back({T("example.org"), {1}});
-  SortEntries(&before.entries);
+  AddEntry(&before, {T("example.org"), {1}});
   EXPECT_EQ(Body(WriteD(now, Diff(before, now), FeedFormat::kRpz), ';'),
             "zone rpz.interdict.invalid.\n"
             "update add rpz.interdict.invalid. 300 SOA localhost. hostmaster.localhost. 7 60 60 "
@@ -613,14 +609,12 @@ TEST(FeedFormatGoldenDelta, UnboundAddsBackNamesOfARemovedZone) {
                     {T("a.x.example"), {1}},
                     {T("*.y.example"), {1}},
                     {T("other.example"), {1}}};
-  SortEntries(&before.entries);
   ViewSet now = Sample();
   now.entries = {{T("x.example"), {1}},
                  {T("a.x.example"), {1}},
                  {T("b.y.example"), {1}},
                  {T("other.example"), {1}},
                  {T("*.new.example"), {1}}};
-  SortEntries(&now.entries);
   // Removing the zone x.example takes the local data inside it: x.example and a.x.example are
   // added again. y.example's zone goes too; b.y.example is new anyway.
   EXPECT_EQ(Body(WriteD(now, Diff(before, now), FeedFormat::kUnbound), '#'),
@@ -1254,12 +1248,10 @@ TEST(FeedFormatLive, UnboundAnswersAsTheViewSaysBeforeAndAfterADelta) {
   m.entries = {{T("x.example"), {1}},   {T("*.x.example"), {1}},   {T("a.x.example"), {1}},
                {T("*.y.example"), {1}}, {T("other.example"), {1}}, {T("b.z.example"), {1}},
                {T("w.example"), {1}}};
-  SortEntries(&m.entries);
   ViewSet n = Sample();
   n.entries = {{T("x.example"), {1}},      {T("a.x.example"), {1}}, {T("*.a.x.example"), {1}},
                {T("c.y.example"), {1}},    {T("*.z.example"), {1}}, {T("*.w.example"), {1}},
                {T("*.other.example"), {1}}};
-  SortEntries(&n.entries);
   {
     SCOPED_TRACE("handmade");
     CheckUnboundLive(m, n, Diff(m, n));
@@ -1403,23 +1395,21 @@ TEST(FeedFormatLive, BindLoadsTheZoneAndTakesTheDeltaThroughNsupdate) {
   // Every trigger shape, which BIND must read back as the address it names.
   ViewSet m = Sample();
   m.serial = 5;
-  m.entries.clear();
+  m.entries = {};
   for (const char* t :
        {"x.example", "*.x.example", "*.tree.example", "0.0.0.0/0", "10.0.0.0/8", "192.0.2.1",
         "cidr:198.51.100.0/24", "::/0", "::1", "2001:db8::/32", "2001:db8:0:0:1::/80",
         "2001:db8:1:2:3:4::/96", "::2:3:4:5:6", "2001:0:0:1:2:0:0:3", "2001:db8:1:2:3:4:5:6",
         "2001:db8:0:1:2:3:4:5", "cidr:2001:db8::1/128"}) {
-    m.entries.push_back({T(t), {1}});
+    AddEntry(&m, {T(t), {1}});
   }
-  SortEntries(&m.entries);
   ViewSet n = m;
   n.serial = 9;
-  n.entries.clear();
+  n.entries = {};
   for (const char* t : {"x.example", "*.y.example", "0.0.0.0/1", "::1", "2001:db8::/32",
                         "cidr:192.0.2.1/32", "203.0.113.0/24"}) {
-    n.entries.push_back({T(t), {1}});
+    AddEntry(&n, {T(t), {1}});
   }
-  SortEntries(&n.entries);
   {
     SCOPED_TRACE("handmade");
     CheckNamedLive(m, n, Diff(m, n));

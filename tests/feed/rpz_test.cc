@@ -28,14 +28,16 @@ ViewSet MakeView(const std::vector<Target>& targets, Serial serial = 1) {
   ViewSet v;
   v.registry_id = "test";
   v.serial = serial;
-  for (const Target& t : targets) v.entries.push_back({t, {1}});
-  std::sort(v.entries.begin(), v.entries.end(),
-            [](const FeedEntry& a, const FeedEntry& b) { return a.target < b.target; });
-  v.entries.erase(
-      std::unique(v.entries.begin(), v.entries.end(),
+  std::vector<FeedEntry> entries;
+  for (const Target& t : targets) entries.push_back({t, {1}});
+  std::sort(entries.begin(), entries.end(), EntryLess{});
+  entries.erase(
+      std::unique(entries.begin(), entries.end(),
                   [](const FeedEntry& a, const FeedEntry& b) { return a.target == b.target; }),
-      v.entries.end());
-  v.orders[1] = FeedOrder{1, "Court", "R-1", 0, Bit(Scope::kIsp), 0};
+      entries.end());
+  v.entries = EntryList(std::move(entries));
+  v.orders = {FeedOrder{1, "Court", "R-1", 0, Bit(Scope::kIsp), 0}};
+  v.uses = CountUses(v.entries);
   return v;
 }
 

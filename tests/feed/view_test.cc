@@ -64,6 +64,12 @@ std::vector<Id> Keys(const std::map<Id, FeedOrder>& m) {
   return out;
 }
 
+std::vector<Id> Keys(const OrderList& orders) {
+  std::vector<Id> out;
+  for (const FeedOrder& o : orders) out.push_back(o.id);
+  return out;
+}
+
 TEST(ViewNames, RoundTripAndScopes) {
   for (const View v : kAllViews) {
     Result<View> back = ParseView(ViewName(v));
@@ -113,8 +119,9 @@ TEST_F(ViewTest, EachViewHoldsTheKindsItCarriesOfTheOrdersOfItsScope) {
     EXPECT_EQ(set.serial, r_.CurrentSerial());
     EXPECT_FALSE(set.registry_id.empty());
     // Sorted by target, one entry per target.
-    for (std::size_t i = 1; i < set.entries.size(); ++i) {
-      EXPECT_LT(set.entries[i - 1].target, set.entries[i].target);
+    const std::vector<FeedEntry> entries = set.entries.ToVector();
+    for (std::size_t i = 1; i < entries.size(); ++i) {
+      EXPECT_LT(entries[i - 1].target, entries[i].target);
     }
     // Every order named is described, and no other.
     std::set<Id> named;
@@ -246,7 +253,7 @@ TEST_F(ViewTest, ReadDeltaGivesMembershipChangesWithTheOrdersAtEachEnd) {
   const ViewSet vpn = r_.View(View::kVpn);
   Result<ViewDelta> vd = ReadDelta(r_.registry(), vpn, 0);
   ASSERT_TRUE(vd.ok());
-  EXPECT_EQ(vd->added, (std::vector<FeedEntry>{{T("vpn.example"), vpn.entries[0].orders}}));
+  EXPECT_EQ(vd->added, (std::vector<FeedEntry>{{T("vpn.example"), vpn.entries.front().orders}}));
   EXPECT_TRUE(vd->removed.empty());
 }
 
@@ -273,6 +280,7 @@ ViewSet ExpectedView(Registry& reg, View v) {
   Result<std::vector<Order>> orders = reg.ListOrders(all);
   EXPECT_TRUE(orders.ok());
   std::map<Target, std::set<Id>> entries;
+  std::map<Id, FeedOrder> named;
   for (const Order& o : *orders) {
     if (o.state != OrderState::kInForce || (o.scope & Bit(ViewScope(v))) == 0) continue;
     Result<OrderDetail> d = reg.ShowOrder(o.id);
@@ -280,10 +288,16 @@ ViewSet ExpectedView(Registry& reg, View v) {
     for (const Target& t : d->targets) {
       if (!ExpectedKinds(v).contains(t.kind)) continue;
       entries[t].insert(o.id);
-      out.orders[o.id] = ToFeedOrder(o);
+      named[o.id] = ToFeedOrder(o);
     }
   }
-  for (const auto& [t, ids] : entries) out.entries.push_back({t, {ids.begin(), ids.end()}});
+  std::vector<FeedEntry> list;
+  for (const auto& [t, ids] : entries) list.push_back({t, {ids.begin(), ids.end()}});
+  out.entries = EntryList(std::move(list));
+  std::vector<FeedOrder> order_list;
+  for (const auto& [id, o] : named) order_list.push_back(o);
+  out.orders = OrderList(std::move(order_list));
+  out.uses = CountUses(out.entries);
   return out;
 }
 
