@@ -8,7 +8,8 @@
 #      into kdig, from `interdict serve`, against BIND 9 serving the same zone file (written by
 #      `export --view isp --format rpz`) in the same run;
 #   3. IXFR of 1,000 added triggers into kdig, on that registry;
-#   4. the time Unbound takes to transfer and load that zone.
+#   4. the time Unbound takes to transfer and load that zone;
+#   5. propagation as in 1, on that registry, into that Unbound (ORDERS / 5 orders).
 #   bench/feed.sh [TARGETS] [RUNS] [ORDERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,7 +92,8 @@ cli export --view isp --format rpz --zone "$zone" -o "$work/zone.rpz" >/dev/null
 records=$(grep -c ' CNAME ' "$work/zone.rpz" || true)
 echo "zone of $targets imported targets: $records triggers" >&2
 t0=$(now_ms)
-serve_start serve_large "$zone"
+RES_PORT[unbound_large]=$(free_port)
+serve_start serve_large "$zone" --notify "127.0.0.1:${RES_PORT[unbound_large]}"
 echo "interdict serve: loaded and serving in $(($(now_ms) - t0)) ms" >&2
 port=$SERVE_PORT
 
@@ -146,4 +148,28 @@ until [[ $(q "${RES_PORT[unbound_large]}" "$probe") == NXDOMAIN ]]; do
   sleep 0.2
 done
 echo "Unbound: started, transferred and loaded $records triggers in $(($(now_ms) - t0)) ms"
+
+# ---- 5. Propagation on the large registry: Unbound holds the large zone as a secondary. Both
+# the moment the new serial is on our server and the moment Unbound enforces the order count.
+big=$((orders / 5 > 0 ? orders / 5 : 1))
+lat=() ours=()
+for ((i = 1; i <= big; i++)); do
+  name="x.big$i.test"
+  [[ $(q "${RES_PORT[unbound_large]}" "$name") == NOERROR* ]] || { echo "$name is not answered before its order" >&2; exit 1; }
+  serial=$(soa_serial "$port" "$zone")
+  s=$(date +%s%N)
+  cli order create --body Bench --ref "BIG-$i" --expires 2099-01-01 --scope isp \
+    --category torrent --target "*.big$i.test" >/dev/null
+  t_zone=""
+  until [[ $(q "${RES_PORT[unbound_large]}" "y.big$i.test") == NXDOMAIN ]]; do
+    if [[ -z $t_zone && $(soa_serial "$port" "$zone") != "$serial" ]]; then
+      t_zone=$((($(date +%s%N) - s) / 1000000))
+    fi
+    (($(date +%s%N) - s > 30000000000)) && { echo "order $i not enforced in 30 s" >&2; exit 1; }
+  done
+  lat+=($((($(date +%s%N) - s) / 1000000)))
+  ours+=("${t_zone:-${lat[-1]}}")
+done
+stats() { printf '%s\n' "$@" | pct 50 | tr '\n' ' '; printf '/ '; printf '%s\n' "$@" | pct 99 | tr '\n' ' '; printf '/ '; printf '%s\n' "$@" | pct 100; }
+echo "propagation on the large registry ($records triggers), $big orders, p50 / p99 / max: to our zone's new serial $(stats "${ours[@]}") ms; until Unbound answers NXDOMAIN $(stats "${lat[@]}") ms"
 exit 0

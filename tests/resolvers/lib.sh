@@ -381,7 +381,7 @@ rpz:
   name: "$zone"
   primary: $addr@$pport
   allow-notify: 127.0.0.0/8
-  zonefile: "$d/rpz.zone"
+$([[ ${UNBOUND_ZONEFILE:-1} == 1 ]] && echo "  zonefile: \"$d/rpz.zone\"" || true)
   rpz-log: yes
   rpz-log-name: "interdict"
 EOF
