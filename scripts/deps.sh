@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libidn2-dev libcli11-dev
   libboost-json1.81-dev libboost-url1.81-dev libxml2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmarisa-dev libsodium-dev
-  python3 openssl
+  python3 openssl wrk  # wrk: load checks of the HTTP server (src/http) by hand
   knot-dnsutils bind9-dnsutils  # kdig, dig: TSIG interop (tests/dns/tsig_test.cc)
   # tests/feed/format_test.cc loads each feed format into the program that reads it (dig and
   # nsupdate come with bind9-dnsutils; unshare with util-linux)

@@ -7,6 +7,10 @@
 
 #include "cli.h"
 
+namespace interdict::cli {
+void AddAccessCommands(CLI::App& app, Context& ctx);  // token, ack, overdue (cmd_access.cc)
+}  // namespace interdict::cli
+
 namespace {
 
 // The environment is read once at start-up, before any thread exists.
@@ -44,6 +48,7 @@ int Run(int argc, char** argv) {
   AddDemoCommand(app, ctx);
   AddKeysCommands(app, ctx);
   AddServeCommand(app, ctx);
+  AddAccessCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

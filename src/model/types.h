@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -162,6 +163,76 @@ struct SerialInfo {
   UnixTime at = 0;
   std::string actor;
   std::string summary;
+};
+
+// What an API token lets its holder do (auth/access.h names them and says which organizations
+// each fits).
+enum class Role : std::uint8_t {
+  kAuthorityAdmin,
+  kAuthorityReviewer,
+  kRightsholder,
+  kIsp,
+  kSearch,
+  kAppstore,
+  kVpn,
+  kAuditor
+};
+
+// An access token as stored: the secret itself is never stored, only its SHA-256.
+struct ApiToken {
+  Id id = 0;
+  Id org_id = 0;
+  std::string org_name;
+  Role role = Role::kAuditor;
+  std::string label;
+  UnixTime created_at = 0;
+  std::string created_by;   // the actor who created it
+  UnixTime revoked_at = 0;  // 0: not revoked
+  bool revoked() const { return revoked_at != 0; }
+};
+
+// Why an intermediary did not process an item of its view.
+enum class AckReason : std::uint8_t { kAlreadyBlocked, kNotApplicable, kTechnicalError };
+
+// An intermediary's acknowledgement of one (order, target) item of its view; a later one for
+// the same (organization, order, target) replaces it.
+struct Acknowledgement {
+  Id org_id = 0;
+  Id order_id = 0;
+  Target target;
+  bool processed = true;
+  std::optional<AckReason> reason;  // set exactly when not processed
+  std::string note;
+  UnixTime at = 0;
+  std::string actor;
+};
+
+// An in-force item of an intermediary's view past its acknowledgement deadline without a
+// "processed" acknowledgement.
+struct OverdueItem {
+  Id org_id = 0;
+  std::string org_name;
+  OrgKind org_kind = OrgKind::kIsp;
+  Id order_id = 0;
+  std::string order_body;
+  std::string order_reference;
+  Target target;
+  UnixTime in_force_since = 0;  // when the target entered the in-force set under the order
+  UnixTime deadline = 0;
+  // The acknowledgement it has, if any: always an unprocessed one, with its reason.
+  std::optional<AckReason> unprocessed_reason;
+  std::string note;
+  UnixTime acknowledged_at = 0;  // 0: no acknowledgement
+};
+
+// Overdue items counted per organization (order_id 0) or per order (org_id 0).
+struct OverdueCount {
+  Id org_id = 0;
+  std::string org_name;
+  Id order_id = 0;
+  std::string order_reference;
+  std::int64_t overdue = 0;      // overdue items
+  std::int64_t unprocessed = 0;  // of those, acknowledged as unprocessed
 };
 
 struct AuditEntry {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <map>
 #include <unordered_map>
 
 namespace interdict {
@@ -940,6 +941,264 @@ Result<std::vector<AuditEntry>> Registry::Audit(const AuditFilter& filter) {
 
 Result<RegistryCounts> Registry::Counts() {
   return ReadOne(store_, [&](Transaction& tx) { return tx.Counts(); });
+}
+
+namespace {
+
+// "authority" or "auditor or authority": the organization kinds a role fits.
+std::string FittingKinds(Role role) {
+  std::string out;
+  for (int k = 0; k <= static_cast<int>(OrgKind::kAuditor); ++k) {
+    if (!RoleFitsOrg(role, static_cast<OrgKind>(k))) continue;
+    if (!out.empty()) out += " or ";
+    out += Name(static_cast<OrgKind>(k));
+  }
+  return out;
+}
+
+json::object TokenJson(const ApiToken& t) {
+  return {{"org", t.org_name}, {"org_id", t.org_id}, {"role", Name(t.role)}, {"label", t.label}};
+}
+
+constexpr std::size_t kMaxLabel = 200;
+constexpr std::size_t kMaxAckNote = 1000;
+
+}  // namespace
+
+Result<std::pair<ApiToken, std::string>> Registry::CreateToken(std::string_view actor, Id org_id,
+                                                               Role role, std::string_view label) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (label.size() > kMaxLabel) {
+    return Status::InvalidArgument("label: longer than " + std::to_string(kMaxLabel) + " bytes");
+  }
+  ASSIGN_OR_RETURN(std::string secret, GenerateTokenSecret());
+  const std::string hash = TokenHash(secret);
+  const UnixTime now = clock_.Now();
+  ApiToken t;
+  t.org_id = org_id;
+  t.role = role;
+  t.label = std::string(label);
+  t.created_at = now;
+  t.created_by = std::string(actor);
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(std::optional<Organization> org, tx.FindOrganizationById(org_id));
+    if (!org) return Status::NotFound("org: there is no organization " + std::to_string(org_id));
+    if (!RoleFitsOrg(role, org->kind)) {
+      return Status::InvalidArgument("role: a token with role " + std::string(Name(role)) +
+                                     " is for an organization of kind " + FittingKinds(role) +
+                                     "; \"" + org->name + "\" is of kind " +
+                                     std::string(Name(org->kind)));
+    }
+    t.org_name = org->name;
+    ASSIGN_OR_RETURN(t.id, tx.InsertApiToken(t, hash));
+    return tx.AppendAudit(
+        {0, now, std::string(actor), "token.create", "token", t.id, "", Detail(TokenJson(t))});
+  }));
+  return std::make_pair(std::move(t), std::move(secret));
+}
+
+Result<ApiToken> Registry::RevokeToken(std::string_view actor, Id token_id) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  const UnixTime now = clock_.Now();
+  ApiToken t;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(std::optional<ApiToken> found, tx.FindApiToken(token_id));
+    if (!found) return Status::NotFound("there is no token " + std::to_string(token_id));
+    t = *std::move(found);
+    if (t.revoked()) {
+      return Status::FailedPrecondition("token " + std::to_string(t.id) + " was revoked at " +
+                                        FormatTime(t.revoked_at));
+    }
+    t.revoked_at = now;
+    RETURN_IF_ERROR(tx.RevokeApiToken(t.id, now));
+    return tx.AppendAudit(
+        {0, now, std::string(actor), "token.revoke", "token", t.id, "", Detail(TokenJson(t))});
+  }));
+  return t;
+}
+
+Result<std::vector<ApiToken>> Registry::ListTokens() {
+  return ReadOne(store_, [](Transaction& tx) { return tx.ListApiTokens(); });
+}
+
+Result<std::optional<Principal>> Registry::Authenticate(std::string_view secret) {
+  if (!IsWellFormedTokenSecret(secret)) return std::optional<Principal>();
+  const std::string hash = TokenHash(secret);
+  std::optional<Principal> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(std::optional<ApiTokenMatch> m, tx.FindApiTokenByHash(hash));
+    if (!m || m->token.revoked()) return Status::Ok();
+    out = Principal{m->token.id, m->org.id, m->org.kind, m->org.name, m->token.role};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<AckResult> Registry::Acknowledge(std::string_view actor, Id org_id, Scope scope,
+                                        std::span<const AckItem> items) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (items.empty()) return Status::InvalidArgument("items: nothing to acknowledge");
+  const UnixTime now = clock_.Now();
+  AckResult result;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    result = AckResult{};
+    ASSIGN_OR_RETURN(std::optional<Organization> org, tx.FindOrganizationById(org_id));
+    if (!org) return Status::NotFound("org: there is no organization " + std::to_string(org_id));
+    const std::optional<Scope> own = IntermediaryScope(org->kind);
+    if (!own) {
+      return Status::InvalidArgument("org: \"" + org->name + "\" is of kind " +
+                                     std::string(Name(org->kind)) +
+                                     "; only isp, search, appstore and vpn organizations "
+                                     "acknowledge items");
+    }
+    if (*own != scope) {
+      return Status::InvalidArgument(
+          "scope: \"" + org->name + "\" (" + std::string(Name(org->kind)) + ") acknowledges the " +
+          std::string(Name(*own)) + " view, not " + std::string(Name(scope)));
+    }
+    // Check every item before writing any.
+    std::unordered_map<Id, std::optional<Order>> orders;
+    std::map<std::pair<Id, Id>, std::size_t> seen;
+    std::vector<Id> target_ids(items.size(), 0);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const AckItem& item = items[i];
+      auto refuse = [&](std::string field, std::string why) {
+        result.errors.push_back({i, std::move(field), std::move(why)});
+      };
+      if (item.processed && item.reason) {
+        refuse("reason", "a processed item takes no reason");
+      } else if (!item.processed && !item.reason) {
+        refuse("reason",
+               "an unprocessed item needs a reason: already-blocked, not-applicable or "
+               "technical-error");
+      }
+      if (item.note.size() > kMaxAckNote) {
+        refuse("note", "longer than " + std::to_string(kMaxAckNote) + " bytes");
+      }
+      auto [it, fresh] = orders.try_emplace(item.order_id);
+      if (fresh) {
+        ASSIGN_OR_RETURN(it->second, tx.FindOrder(item.order_id));
+      }
+      const std::optional<Order>& o = it->second;
+      if (!o) {
+        refuse("order_id", "there is no order " + std::to_string(item.order_id));
+        continue;
+      }
+      if (o->state != OrderState::kInForce) {
+        refuse("order_id",
+               OrderLabel(*o) + " is " + std::string(Name(o->state)) + ", not in force");
+        continue;
+      }
+      if ((o->scope & Bit(scope)) == 0) {
+        refuse("order_id", OrderLabel(*o) + " does not apply to the " + std::string(Name(scope)) +
+                               " view (its scope is " + FormatScopes(o->scope) + ")");
+        continue;
+      }
+      if (!ScopeCarries(scope, item.target.kind)) {
+        refuse("target", "the " + std::string(Name(scope)) + " view carries no " +
+                             std::string(TargetKindName(item.target.kind)) + " targets");
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::optional<Id> tid, tx.FindTarget(item.target));
+      bool in_force = false;
+      if (tid) {
+        ASSIGN_OR_RETURN(std::vector<InForceEntry> entries, tx.InForceForTarget(*tid));
+        for (const InForceEntry& e : entries) in_force = in_force || e.order_id == o->id;
+      }
+      if (!in_force) {
+        refuse("target", item.target.ToString() + " is not in force under " + OrderLabel(*o));
+        continue;
+      }
+      const auto [first, inserted] = seen.emplace(std::make_pair(o->id, *tid), i);
+      if (!inserted) {
+        refuse("target",
+               "item " + std::to_string(first->second) + " already names this order and target");
+        continue;
+      }
+      target_ids[i] = *tid;
+    }
+    if (!result.errors.empty()) return Status::Ok();  // nothing written
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const AckItem& item = items[i];
+      ASSIGN_OR_RETURN(std::optional<Acknowledgement> before,
+                       tx.FindAcknowledgement(org->id, item.order_id, target_ids[i]));
+      Acknowledgement a{org->id,     item.order_id, item.target, item.processed,
+                        item.reason, item.note,     now,         std::string(actor)};
+      RETURN_IF_ERROR(tx.PutAcknowledgement(a, target_ids[i]));
+      json::object detail{{"org", org->name},
+                          {"org_id", org->id},
+                          {"target", item.target.ToString()},
+                          {"status", item.processed ? "processed" : "unprocessed"}};
+      if (!item.note.empty()) detail["note"] = item.note;
+      if (before) {
+        ++result.replaced;
+        detail["replaces"] = before->processed
+                                 ? std::string("processed")
+                                 : "unprocessed: " + std::string(Name(*before->reason));
+      }
+      RETURN_IF_ERROR(tx.AppendAudit(
+          {0, now, std::string(actor), "order.acknowledge", "order", item.order_id,
+           item.reason ? std::string(Name(*item.reason)) : std::string(), Detail(detail)}));
+    }
+    result.written = items.size();
+    return Status::Ok();
+  }));
+  return result;
+}
+
+Result<std::vector<Acknowledgement>> Registry::Acknowledgements(Id org_id, Id order_id) {
+  return ReadOne(store_,
+                 [&](Transaction& tx) { return tx.ListAcknowledgements(org_id, order_id); });
+}
+
+std::int64_t Registry::DeadlineSeconds(const Order& order) const {
+  return (order.categories & Bit(Category::kLiveSports)) != 0 ? options_.live_event_deadline_seconds
+                                                              : options_.default_deadline_seconds;
+}
+
+OverdueQuery Registry::MakeOverdueQuery() const {
+  OverdueQuery q;
+  q.now = clock_.Now();
+  q.live_categories = Bit(Category::kLiveSports);
+  q.live_deadline_seconds = options_.live_event_deadline_seconds;
+  q.default_deadline_seconds = options_.default_deadline_seconds;
+  return q;
+}
+
+Result<std::vector<OverdueItem>> Registry::Overdue(std::optional<Id> org_id,
+                                                   std::optional<Id> order_id) {
+  OverdueQuery q = MakeOverdueQuery();
+  return ReadOne(store_, [&](Transaction& tx) -> Result<std::vector<OverdueItem>> {
+    if (org_id) {
+      ASSIGN_OR_RETURN(std::optional<Organization> org, tx.FindOrganizationById(*org_id));
+      if (!org) return Status::NotFound("org: there is no organization " + std::to_string(*org_id));
+      if (!IntermediaryScope(org->kind)) {
+        return Status::InvalidArgument("org: \"" + org->name + "\" is of kind " +
+                                       std::string(Name(org->kind)) +
+                                       "; only isp, search, appstore and vpn organizations "
+                                       "acknowledge items");
+      }
+      q.org_id = org->id;
+    }
+    if (order_id) {
+      ASSIGN_OR_RETURN(Order o, LoadOrder(tx, *order_id));
+      q.order_id = o.id;
+    }
+    return tx.ListOverdue(q);
+  });
+}
+
+Result<OverdueSummary> Registry::SummarizeOverdue() {
+  const OverdueQuery q = MakeOverdueQuery();
+  OverdueSummary out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(out.by_org, tx.CountOverdue(q, /*by_order=*/false));
+    ASSIGN_OR_RETURN(out.by_order, tx.CountOverdue(q, /*by_order=*/true));
+    out.total = 0;
+    for (const OverdueCount& c : out.by_org) out.total += c.overdue;
+    return Status::Ok();
+  }));
+  return out;
 }
 
 }  // namespace interdict

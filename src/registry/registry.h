@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/access.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "model/types.h"
@@ -31,6 +32,44 @@ namespace interdict {
 struct RegistryOptions {
   std::int64_t revoke_window_seconds =
       std::int64_t{30} * 60;  // a referral can be withdrawn this long
+  // How long an intermediary has to acknowledge an item of its view after the item entered the
+  // in-force set: live-event orders (category live-sports), and every other order.
+  std::int64_t live_event_deadline_seconds = std::int64_t{30} * 60;
+  std::int64_t default_deadline_seconds = std::int64_t{24} * 3600;
+};
+
+// One item of an intermediary's acknowledgement: the (order, target) pair of its view, processed
+// or not, with the reason (required when not processed, refused when processed).
+struct AckItem {
+  Id order_id = 0;
+  Target target;  // canonical (ParseTarget / NormalizeTarget)
+  bool processed = true;
+  std::optional<AckReason> reason;
+  std::string note;  // at most 1000 bytes
+};
+
+// Why one item of a batch was refused: its position, the field ("order_id", "target",
+// "reason", "note") and why.
+struct AckError {
+  std::size_t index = 0;
+  std::string field;
+  std::string message;
+};
+
+// The outcome of Registry::Acknowledge: either every item was written, or none and `errors`
+// says why each refused item was refused.
+struct AckResult {
+  std::vector<AckError> errors;
+  std::size_t written = 0;   // items written (0 when there are errors)
+  std::size_t replaced = 0;  // of those, how many replaced an earlier acknowledgement
+  bool ok() const { return errors.empty(); }
+};
+
+// Overdue items counted per organization and per order (Registry::SummarizeOverdue).
+struct OverdueSummary {
+  std::vector<OverdueCount> by_org;    // org_id set, order_id 0; by organization id
+  std::vector<OverdueCount> by_order;  // order_id set, org_id 0; by order id
+  std::int64_t total = 0;
 };
 
 // What an order is issued with. issued_at and effective_at default to "now" when 0.
@@ -163,9 +202,39 @@ class Registry {
   Result<std::vector<AuditEntry>> Audit(const AuditFilter& filter);
   Result<RegistryCounts> Counts();
 
+  // Access tokens. CreateToken returns the token and its secret, which is stored nowhere: only
+  // its SHA-256 is kept. The role must fit the organization (RoleFitsOrg).
+  Result<std::pair<ApiToken, std::string>> CreateToken(std::string_view actor, Id org_id, Role role,
+                                                       std::string_view label);
+  Result<ApiToken> RevokeToken(std::string_view actor, Id token_id);
+  Result<std::vector<ApiToken>> ListTokens();
+  // The principal of a token secret; nullopt for a malformed, unknown or revoked one. The
+  // token is looked up by the hash of the secret, so the time taken says nothing about it.
+  Result<std::optional<Principal>> Authenticate(std::string_view secret);
+
+  // Records an intermediary organization's acknowledgement of items of its view (`scope` must
+  // be the organization's own kind). Every item is checked first: its order exists, is in force
+  // and its scope includes `scope`; its target is in force under that order and of a kind the
+  // view carries; a reason is given exactly when the item is not processed; no item is named
+  // twice. Then either all items are written (each replacing the organization's earlier
+  // acknowledgement of the same item, each audited) in one transaction, or none and the result
+  // lists the refused items. A batch-level problem (unknown organization, not an intermediary,
+  // wrong scope, no items) is an error Status.
+  Result<AckResult> Acknowledge(std::string_view actor, Id org_id, Scope scope,
+                                std::span<const AckItem> items);
+  // Acknowledgements of one organization and/or one order (0: any).
+  Result<std::vector<Acknowledgement>> Acknowledgements(Id org_id, Id order_id);
+  // How long intermediaries have to acknowledge the items of `order`.
+  std::int64_t DeadlineSeconds(const Order& order) const;
+  // Items past their deadline without a "processed" acknowledgement, for every intermediary
+  // organization (or one) and every order (or one); by organization, order, target.
+  Result<std::vector<OverdueItem>> Overdue(std::optional<Id> org_id, std::optional<Id> order_id);
+  Result<OverdueSummary> SummarizeOverdue();
+
   const Clock& clock() const { return clock_; }
 
  private:
+  OverdueQuery MakeOverdueQuery() const;
   Result<Order> ChangeOrderState(std::string_view actor, Id order_id, std::string_view reason,
                                  std::string_view action, std::span<const OrderState> from,
                                  OrderState to);

@@ -147,9 +147,43 @@ CREATE TABLE registry_meta (
 INSERT INTO registry_meta (key, value) VALUES ('registry_id', lower(hex(randomblob(16))));
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: access tokens for the API, and intermediaries' acknowledgements of the items of
+// their views. A token is stored as the SHA-256 of its secret (32 bytes), never the secret.
+// An acknowledgement row is the latest one for its (organization, order, target); each one is
+// also in the audit trail.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE api_tokens (
+  id          INTEGER PRIMARY KEY,
+  org_id      INTEGER NOT NULL REFERENCES organizations (id),
+  role        TEXT NOT NULL CHECK (role = 'authority-admin' OR role = 'authority-reviewer' OR role = 'rightsholder' OR role = 'isp' OR role = 'search' OR role = 'appstore' OR role = 'vpn' OR role = 'auditor'),
+  hash        BLOB NOT NULL UNIQUE CHECK (typeof(hash) = 'blob' AND length(hash) = 32),
+  label       TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 200),
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT NOT NULL CHECK (length(created_by) > 0),
+  revoked_at  INTEGER,
+  CHECK (revoked_at IS NULL OR revoked_at >= created_at)
+);
+CREATE INDEX api_tokens_by_org ON api_tokens (org_id);
+
+CREATE TABLE acknowledgements (
+  org_id     INTEGER NOT NULL REFERENCES organizations (id),
+  order_id   INTEGER NOT NULL REFERENCES orders (id),
+  target_id  INTEGER NOT NULL REFERENCES targets (id),
+  status     TEXT NOT NULL CHECK (status = 'processed' OR status = 'unprocessed'),
+  reason     TEXT CHECK (reason IS NULL OR reason = 'already-blocked' OR reason = 'not-applicable' OR reason = 'technical-error'),
+  note       TEXT NOT NULL DEFAULT '',
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL CHECK (length(actor) > 0),
+  PRIMARY KEY (org_id, order_id, target_id),
+  CHECK ((status = 'unprocessed') = (reason IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX acknowledgements_by_order ON acknowledgements (order_id);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
+    {3, "access tokens and acknowledgements", kV3},
 }};
 
 }  // namespace

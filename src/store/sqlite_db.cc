@@ -52,6 +52,14 @@ Statement& Statement::Bind(int pos, std::string_view v) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int pos, std::string_view bytes) {
+  const int len = Length(bytes);
+  const int rc =
+      len < 0 ? SQLITE_TOOBIG : sqlite3_bind_blob(stmt_, pos, bytes.data(), len, SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
 Statement& Statement::BindNull(int pos) {
   const int rc = sqlite3_bind_null(stmt_, pos);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;

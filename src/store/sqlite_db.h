@@ -28,6 +28,8 @@ class Statement {
   Statement& Bind(int pos, std::int64_t v);
   Statement& Bind(int pos, std::string_view v);
   Statement& BindNull(int pos);
+  // Binds bytes as a BLOB, without a copy (same lifetime rule as text).
+  Statement& BindBlob(int pos, std::string_view bytes);
 
   // Runs one step: true when a row is available, false when done.
   Result<bool> Step();

@@ -2,6 +2,7 @@
 // Transact() a BEGIN IMMEDIATE ... COMMIT, statements prepared once and cached.
 #include <mutex>
 
+#include "auth/access.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -63,6 +64,94 @@ constexpr std::string_view kInForceSelect =
     "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, 1 "
     "FROM order_targets ot JOIN orders o ON o.id = ot.order_id "
     "JOIN targets t ON t.id = ot.target_id WHERE o.state = 'in-force' ";
+
+// Overdue items: for each intermediary organization, the in-force (target, order) pairs of its
+// view with their deadline and acknowledgement. A pair entered the in-force set at the later of
+// the time its target was attached and the time its order last came into force (the order's
+// updated_at: only state changes update an order) -- the time of the serial that logged its
+// "add" -- so no scan of the in-force log is needed. ?1 now, ?2 org (0: any), ?3 order (0: any),
+// ?4 live categories, ?5 live deadline, ?6 default deadline.
+const std::string& OverdueItemsSql() {
+  static const std::string sql = [] {
+    std::string scope_bit = "CASE g.kind";
+    std::string carries = "CASE g.kind";
+    std::string intermediary;
+    for (int k = 0; k <= static_cast<int>(OrgKind::kAuditor); ++k) {
+      const auto kind = static_cast<OrgKind>(k);
+      const std::optional<Scope> scope = IntermediaryScope(kind);
+      if (!scope) continue;
+      const std::string name = "'" + std::string(Name(kind)) + "'";
+      scope_bit += " WHEN " + name + " THEN " + std::to_string(Bit(*scope));
+      std::string kinds;
+      for (int t = 0; t <= static_cast<int>(TargetKind::kSearch); ++t) {
+        if (!ScopeCarries(*scope, static_cast<TargetKind>(t))) continue;
+        if (!kinds.empty()) kinds += " OR ";
+        kinds += "t.kind = '" + std::string(TargetKindName(static_cast<TargetKind>(t))) + "'";
+      }
+      carries += " WHEN " + name + " THEN (" + kinds + ")";
+      if (!intermediary.empty()) intermediary += " OR ";
+      intermediary += "g.kind = " + name;
+    }
+    scope_bit += " ELSE 0 END";
+    carries += " ELSE 0 END";
+    return "WITH items AS (SELECT g.id AS org_id, g.name AS org_name, g.kind AS org_kind, "
+           "o.id AS order_id, o.body AS body, o.reference AS reference, t.kind AS tkind, "
+           "t.value AS tvalue, MAX(ot.added_at, o.updated_at) AS since, "
+           "MAX(ot.added_at, o.updated_at) + CASE WHEN (o.categories & ?4) <> 0 THEN ?5 ELSE ?6 "
+           "END AS deadline, a.status AS status, a.reason AS reason, a.note AS note, a.at AS at "
+           "FROM organizations g "
+           "JOIN orders o ON o.state = 'in-force' AND (o.scope & (" +
+           scope_bit +
+           ")) <> 0 "
+           "JOIN order_targets ot ON ot.order_id = o.id "
+           "JOIN targets t ON t.id = ot.target_id "
+           "LEFT JOIN acknowledgements a ON a.org_id = g.id AND a.order_id = o.id "
+           "AND a.target_id = ot.target_id "
+           "WHERE (" +
+           intermediary + ") AND (?2 = 0 OR g.id = ?2) AND (?3 = 0 OR o.id = ?3) AND (" + carries +
+           ")) "
+           "SELECT * FROM items WHERE deadline < ?1 AND (status IS NULL OR status <> 'processed') ";
+  }();
+  return sql;
+}
+
+Result<ApiToken> ReadApiToken(const sqlite::Statement& s) {
+  ApiToken t;
+  t.id = s.Int(0);
+  t.org_id = s.Int(1);
+  t.org_name = s.Text(2);
+  ASSIGN_OR_RETURN(t.role, ParseRole(s.TextView(3)));
+  t.label = s.Text(4);
+  t.created_at = s.Int(5);
+  t.created_by = s.Text(6);
+  t.revoked_at = s.Int(7);
+  return t;
+}
+
+constexpr std::string_view kApiTokenSelect =
+    "SELECT k.id, k.org_id, g.name, k.role, k.label, k.created_at, k.created_by, "
+    "COALESCE(k.revoked_at, 0), g.kind, g.created_at FROM api_tokens k "
+    "JOIN organizations g ON g.id = k.org_id ";
+
+Result<Acknowledgement> ReadAcknowledgement(const sqlite::Statement& s) {
+  Acknowledgement a;
+  a.org_id = s.Int(0);
+  a.order_id = s.Int(1);
+  ASSIGN_OR_RETURN(a.target, ReadTarget(s, 2));
+  a.processed = s.TextView(4) == "processed";
+  if (!s.IsNull(5)) {
+    ASSIGN_OR_RETURN(AckReason r, ParseAckReason(s.TextView(5)));
+    a.reason = r;
+  }
+  a.note = s.Text(6);
+  a.at = s.Int(7);
+  a.actor = s.Text(8);
+  return a;
+}
+
+constexpr std::string_view kAckSelect =
+    "SELECT a.org_id, a.order_id, t.kind, t.value, a.status, a.reason, a.note, a.at, a.actor "
+    "FROM acknowledgements a JOIN targets t ON t.id = a.target_id ";
 
 class SqliteTransaction final : public Transaction {
  public:
@@ -524,6 +613,142 @@ class SqliteTransaction final : public Transaction {
     return c;
   }
 
+  Result<Id> InsertApiToken(const ApiToken& t, std::string_view hash) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO api_tokens (org_id, role, hash, label, created_at, "
+                                 "created_by) VALUES (?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, t.org_id).Bind(2, Name(t.role)).BindBlob(3, hash).Bind(4, t.label);
+    s->Bind(5, t.created_at).Bind(6, t.created_by);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<ApiTokenMatch>> FindApiTokenByHash(std::string_view hash) override {
+    static const std::string kSql = std::string(kApiTokenSelect) + "WHERE k.hash = ?";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->BindBlob(1, hash);
+    return OptionalRow<ApiTokenMatch>(*s, [](const Statement& st) -> Result<ApiTokenMatch> {
+      ApiTokenMatch m;
+      ASSIGN_OR_RETURN(m.token, ReadApiToken(st));
+      m.org.id = m.token.org_id;
+      m.org.name = m.token.org_name;
+      ASSIGN_OR_RETURN(m.org.kind, ParseOrgKind(st.TextView(8)));
+      m.org.created_at = st.Int(9);
+      return m;
+    });
+  }
+
+  Result<std::optional<ApiToken>> FindApiToken(Id id) override {
+    static const std::string kSql = std::string(kApiTokenSelect) + "WHERE k.id = ?";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->Bind(1, id);
+    return OptionalRow<ApiToken>(*s, ReadApiToken);
+  }
+
+  Result<std::vector<ApiToken>> ListApiTokens() override {
+    static const std::string kSql = std::string(kApiTokenSelect) + "ORDER BY k.id";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    return Rows<ApiToken>(*s, ReadApiToken);
+  }
+
+  Status RevokeApiToken(Id id, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, at).Bind(2, id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1) return Status::NotFound("there is no token " + std::to_string(id));
+    return Status::Ok();
+  }
+
+  Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,
+                                                             Id target_id) override {
+    static const std::string kSql =
+        std::string(kAckSelect) + "WHERE a.org_id = ? AND a.order_id = ? AND a.target_id = ?";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->Bind(1, org_id).Bind(2, order_id).Bind(3, target_id);
+    return OptionalRow<Acknowledgement>(*s, ReadAcknowledgement);
+  }
+
+  Status PutAcknowledgement(const Acknowledgement& a, Id target_id) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("INSERT INTO acknowledgements (org_id, order_id, target_id, status, reason, "
+                    "note, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (org_id, order_id, target_id) DO UPDATE SET "
+                    "status = excluded.status, reason = excluded.reason, note = excluded.note, "
+                    "at = excluded.at, actor = excluded.actor"));
+    StatementScope scope(*s);
+    s->Bind(1, a.org_id).Bind(2, a.order_id).Bind(3, target_id);
+    s->Bind(4, a.processed ? std::string_view("processed") : std::string_view("unprocessed"));
+    if (a.reason) {
+      s->Bind(5, Name(*a.reason));
+    } else {
+      s->BindNull(5);
+    }
+    s->Bind(6, a.note).Bind(7, a.at).Bind(8, a.actor);
+    return s->Run();
+  }
+
+  Result<std::vector<Acknowledgement>> ListAcknowledgements(Id org_id, Id order_id) override {
+    static const std::string kSql = std::string(kAckSelect) +
+                                    "WHERE (?1 = 0 OR a.org_id = ?1) AND (?2 = 0 OR a.order_id = "
+                                    "?2) ORDER BY a.org_id, a.order_id, t.kind, t.value";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->Bind(1, org_id).Bind(2, order_id);
+    return Rows<Acknowledgement>(*s, ReadAcknowledgement);
+  }
+
+  Result<std::vector<OverdueItem>> ListOverdue(const OverdueQuery& q) override {
+    static const std::string kSql = OverdueItemsSql() + "ORDER BY org_id, order_id, tkind, tvalue";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    BindOverdue(*s, q);
+    return Rows<OverdueItem>(*s, [](const Statement& st) -> Result<OverdueItem> {
+      OverdueItem item;
+      item.org_id = st.Int(0);
+      item.org_name = st.Text(1);
+      ASSIGN_OR_RETURN(item.org_kind, ParseOrgKind(st.TextView(2)));
+      item.order_id = st.Int(3);
+      item.order_body = st.Text(4);
+      item.order_reference = st.Text(5);
+      ASSIGN_OR_RETURN(item.target, ReadTarget(st, 6));
+      item.in_force_since = st.Int(8);
+      item.deadline = st.Int(9);
+      if (!st.IsNull(11)) {
+        ASSIGN_OR_RETURN(AckReason r, ParseAckReason(st.TextView(11)));
+        item.unprocessed_reason = r;
+      }
+      item.note = st.IsNull(12) ? std::string() : st.Text(12);
+      item.acknowledged_at = st.IsNull(13) ? 0 : st.Int(13);
+      return item;
+    });
+  }
+
+  Result<std::vector<OverdueCount>> CountOverdue(const OverdueQuery& q, bool by_order) override {
+    static const std::string kByOrg =
+        "SELECT org_id, org_name, 0, '', COUNT(*), COUNT(reason) FROM (" + OverdueItemsSql() +
+        ") GROUP BY org_id ORDER BY org_id";
+    static const std::string kByOrder =
+        "SELECT 0, '', order_id, reference, COUNT(*), COUNT(reason) FROM (" + OverdueItemsSql() +
+        ") GROUP BY order_id ORDER BY order_id";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(by_order ? kByOrder : kByOrg));
+    StatementScope scope(*s);
+    BindOverdue(*s, q);
+    return Rows<OverdueCount>(*s, [](const Statement& st) -> Result<OverdueCount> {
+      return OverdueCount{st.Int(0), st.Text(1), st.Int(2), st.Text(3), st.Int(4), st.Int(5)};
+    });
+  }
+
  private:
   Status Writable() const {
     if (read_only_) return Status::FailedPrecondition("write attempted in a read transaction");
@@ -538,6 +763,12 @@ class SqliteTransaction final : public Transaction {
     StatementScope scope(*s);
     s->Bind(1, serial).Bind(2, target_id).Bind(3, order_id).Bind(4, op);
     return s->Run();
+  }
+
+  static void BindOverdue(Statement& s, const OverdueQuery& q) {
+    s.Bind(1, q.now).Bind(2, q.org_id).Bind(3, q.order_id);
+    s.Bind(4, std::int64_t{q.live_categories});
+    s.Bind(5, q.live_deadline_seconds).Bind(6, q.default_deadline_seconds);
   }
 
   Result<std::int64_t> Scalar(std::string_view sql) {

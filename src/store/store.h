@@ -46,6 +46,25 @@ struct RegistryCounts {
   std::int64_t audit_entries = 0;
 };
 
+// A token found by the hash of its secret, with its organization.
+struct ApiTokenMatch {
+  ApiToken token;
+  Organization org;
+};
+
+// Which overdue items to find (Transaction::ListOverdue, CountOverdue). An item is a (target,
+// order) pair in force whose order's scope names the organization's kind and whose target kind
+// that kind's view carries; it is overdue when `now` is past its deadline (the time it entered
+// the in-force set plus the order's deadline) and it has no "processed" acknowledgement.
+struct OverdueQuery {
+  UnixTime now = 0;
+  Id org_id = 0;                    // 0: every intermediary organization
+  Id order_id = 0;                  // 0: every order
+  CategorySet live_categories = 0;  // orders with any of these have the live deadline
+  std::int64_t live_deadline_seconds = 0;
+  std::int64_t default_deadline_seconds = 0;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -116,6 +135,27 @@ class Transaction {
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) = 0;
 
   virtual Result<RegistryCounts> Counts() = 0;
+
+  // Access tokens (schema version 3). `hash` is TokenHash(secret): 32 raw bytes.
+  virtual Result<Id> InsertApiToken(const ApiToken& token, std::string_view hash) = 0;
+  // The token whose secret hashes to `hash`, revoked or not, with its organization.
+  virtual Result<std::optional<ApiTokenMatch>> FindApiTokenByHash(std::string_view hash) = 0;
+  virtual Result<std::optional<ApiToken>> FindApiToken(Id id) = 0;
+  virtual Result<std::vector<ApiToken>> ListApiTokens() = 0;
+  // Sets revoked_at; NotFound when there is no such token.
+  virtual Status RevokeApiToken(Id id, UnixTime at) = 0;
+
+  // Acknowledgements: one row per (organization, order, target), replaced by a later one.
+  virtual Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,
+                                                                     Id target_id) = 0;
+  virtual Status PutAcknowledgement(const Acknowledgement& ack, Id target_id) = 0;
+  // Acknowledgements of one organization and/or one order (0: any), by org, order, target.
+  virtual Result<std::vector<Acknowledgement>> ListAcknowledgements(Id org_id, Id order_id) = 0;
+  // Overdue items (see OverdueQuery), ordered by organization, order, target.
+  virtual Result<std::vector<OverdueItem>> ListOverdue(const OverdueQuery& query) = 0;
+  // Overdue items counted per organization (by_order false) or per order (true).
+  virtual Result<std::vector<OverdueCount>> CountOverdue(const OverdueQuery& query,
+                                                         bool by_order) = 0;
 };
 
 class Store {

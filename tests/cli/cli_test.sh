@@ -332,4 +332,87 @@ expect_exit 0 -- fv verify --pubkey "$tmp/feedkey.pub" "$tmp/signed.csv" "$tmp/s
 expect_exit 2 -- fv export --view isp --format rpz --sign "$tmp/feedkey.key"
 expect_contains "--sign needs a file" "$err" "--sign needs -o FILE"
 
+
+echo "== access tokens, acknowledgements, overdue items"
+ac_db=$tmp/access.db
+ac() { env INTERDICT_NOW=2026-10-01T10:00:00Z "$bin" --db "$ac_db" "$@"; }
+ac_late() { env INTERDICT_NOW=2026-10-01T11:00:00Z "$bin" --db "$ac_db" "$@"; }
+expect_exit 0 -- ac org add --kind isp --name "ISP One"
+expect_exit 0 -- ac org add --kind rightsholder --name IFPI
+expect_exit 0 -- ac order create --body AGCOM --ref L1 --expires 2099-01-01 --category live-sports \
+  --scope isp --target live.example --target 203.0.113.9
+expect_exit 0 -- ac token create --org "ISP One" --role isp --label sync
+expect_eq "secret shape" "$(grep -cE '^idt_[0-9a-f]{64}$' <<<"$out")" 1
+expect_contains "shown once" "$err" "will not be shown again"
+secret=$out
+expect_exit 2 -- ac token create --org IFPI --role isp
+expect_contains "role must fit the org" "$err" "role: a token with role isp"
+expect_exit 2 -- ac token create --org "ISP One" --role root
+expect_contains "unknown role" "$err" "--role: unknown role"
+expect_exit 0 -- ac --json token list
+expect_eq "token listed" "$(json '[(t["id"], t["org"], t["role"], t["revoked"]) for t in d]')" "[(1, 'ISP One', 'isp', None)]"
+expect_eq "no secret in the list" "$(grep -c "${secret#idt_}" <<<"$out")" 0
+expect_exit 0 -- ac token revoke 1
+expect_exit 2 -- ac token revoke 1
+expect_contains "revoked once" "$err" "was revoked"
+expect_exit 0 -- ac ack --org "ISP One" --scope isp --order L1 --target live.example
+expect_exit 2 -- ac ack --org "ISP One" --scope isp --order L1 --target 203.0.113.9 --target nope.example \
+  --unprocessed technical-error
+expect_contains "bad target named" "$err" "nope.example is not in force under order 1"
+expect_exit 2 -- ac ack --org IFPI --scope isp --order L1 --target live.example
+expect_contains "only intermediaries" "$err" "only isp, search, appstore and vpn"
+expect_exit 0 -- ac_late --json overdue
+expect_eq "overdue after 30 minutes" "$(json '[(i["org"], i["value"], i["deadline"], i["status"]) for i in d]')" \
+  "[('ISP One', '203.0.113.9', '2026-10-01T10:30:00Z', 'none')]"
+expect_exit 0 -- ac ack --org "ISP One" --scope isp --order L1 --target 203.0.113.9 --unprocessed technical-error --note router
+expect_exit 0 -- ac_late --json overdue --summary
+expect_eq "overdue summary" "$(json 'd["total"], d["by_org"][0]["unprocessed"]')" "(1, 1)"
+expect_exit 0 -- ac ack --org 1 --scope isp --order 1 --target 203.0.113.9
+expect_exit 0 -- ac_late --json overdue --org "ISP One" --order L1
+expect_eq "nothing overdue once processed" "$(json 'len(d)')" 0
+expect_exit 0 -- ac --json audit
+expect_eq "audited" "$(json 'sorted({e["action"] for e in d if e["action"].startswith(("token", "order.ack"))})')" \
+  "['order.acknowledge', 'token.create', 'token.revoke']"
+
+echo "== serve --http-listen: feeds over HTTP with a token, ETag and 304, following the CLI"
+expect_exit 0 -- ac token create --org "ISP One" --role isp --label http
+http_secret=$out
+"$bin" --db "$ac_db" serve --http-listen 127.0.0.1:0 --poll-ms 20 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+serve_pid=$!
+for _ in $(seq 100); do grep -q '^http ' "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+http_port=$(awk '/^http /{print $2}' "$tmp/serve.out")
+# get PATH [ETAG]: prints "STATUS ETAG" then the body
+get() {
+  /usr/bin/python3 - "$http_port" "$http_secret" "$1" "${2:-}" <<'PY'
+import sys, urllib.request, urllib.error
+port, token, path, etag = sys.argv[1:5]
+req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": "Bearer " + token})
+if etag:
+    req.add_header("If-None-Match", etag)
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    print(r.status, r.headers.get("ETag")); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.headers.get("ETag")); print(e.read().decode())
+PY
+}
+resp=$(get '/feeds/isp/snapshot?format=domains')
+expect_eq "feed served" "$(head -1 <<<"$resp" | cut -d' ' -f1)" 200
+expect_contains "feed body" "$resp" "live.example"
+etag=$(head -1 <<<"$resp" | cut -d' ' -f2)
+expect_eq "unchanged feed is 304" "$(get '/feeds/isp/snapshot?format=domains' "$etag" | head -1 | cut -d' ' -f1)" 304
+expect_exit 0 -- ac order create --body AGCOM --ref L2 --expires 2099-01-01 --category torrent --scope isp \
+  --target mirror.example
+for _ in $(seq 100); do
+  resp=$(get '/feeds/isp/snapshot?format=domains' "$etag")
+  [[ $(head -1 <<<"$resp" | cut -d' ' -f1) == 200 ]] && break
+  sleep 0.05
+done
+expect_contains "the feed follows the CLI" "$resp" "mirror.example"
+expect_eq "another token's role is checked" "$(http_secret=idt_$(printf '0%.0s' {1..64}) get /api/v1/fqdn/get/all/txt | head -1 | cut -d' ' -f1)" 401
+kill -TERM "$serve_pid"
+serve_rc=0
+wait "$serve_pid" || serve_rc=$?
+expect_eq "serve stops cleanly on SIGTERM" "$serve_rc" 0
+
 finish

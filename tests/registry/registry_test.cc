@@ -284,6 +284,60 @@ TEST_F(RegistryTest, AFailureMidReferralApprovalLeavesTheReferralUndecided) {
   EXPECT_EQ(registry_->GetReferral(r->id)->state, ReferralState::kApproved);
 }
 
+// Tokens and acknowledgements are workflow steps like the others: a failure at any write leaves
+// no token, no revocation and no part of an acknowledgement batch.
+TEST_F(RegistryTest, AFailureAtAnyWriteLeavesNoHalfTokenOrAcknowledgement) {
+  const Id isp = registry_->ListOrganizations()->at(1).id;
+  const std::int64_t audit0 = registry_->Counts()->audit_entries;
+  std::string secret;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    auto t = registry_->CreateToken(kActor, isp, Role::kIsp, "poller");
+    failing_->Disarm();
+    if (t.ok()) {
+      secret = t->second;
+      break;
+    }
+    EXPECT_TRUE(registry_->ListTokens()->empty()) << "after failing write " << n;
+    EXPECT_EQ(registry_->Counts()->audit_entries, audit0) << "after failing write " << n;
+    ASSERT_LT(n, 20);
+  }
+  const Id token = registry_->ListTokens()->front().id;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<ApiToken> revoked = registry_->RevokeToken(kActor, token);
+    failing_->Disarm();
+    if (revoked.ok()) break;
+    EXPECT_TRUE(registry_->Authenticate(secret)->has_value()) << "after failing write " << n;
+    ASSERT_LT(n, 20);
+  }
+  EXPECT_FALSE(registry_->Authenticate(secret)->has_value());
+
+  OrderRequest req = Request("R-ACK", {"a.example", "b.example", "c.example"});
+  req.scope = Bit(Scope::kIsp);
+  Result<Order> o = registry_->CreateOrder(kActor, req);
+  ASSERT_TRUE(o.ok());
+  std::vector<AckItem> items;
+  for (const char* t : {"a.example", "b.example", "c.example"}) {
+    AckItem item;
+    item.order_id = o->id;
+    item.target = T(t);
+    items.push_back(item);
+  }
+  int failures = 0;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<AckResult> r = registry_->Acknowledge(kActor, isp, Scope::kIsp, items);
+    failing_->Disarm();
+    if (r.ok() && r->ok()) break;
+    ++failures;
+    EXPECT_TRUE(registry_->Acknowledgements(isp, o->id)->empty()) << "after failing write " << n;
+    ASSERT_LT(n, 50);
+  }
+  EXPECT_GE(failures, 3);  // at least one write per item
+  EXPECT_EQ(registry_->Acknowledgements(isp, o->id)->size(), 3U);
+}
+
 TEST_F(RegistryTest, FindOrderByIdOrReference) {
   Result<Order> o = registry_->CreateOrder(kActor, Request("RG 1/2026", {"f.example"}));
   ASSERT_TRUE(o.ok());

@@ -104,6 +104,35 @@ class FailingTransaction final : public Transaction {
     return in_.ListAudit(f);
   }
   Result<RegistryCounts> Counts() override { return in_.Counts(); }
+  Result<Id> InsertApiToken(const ApiToken& t, std::string_view h) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertApiToken(t, h);
+  }
+  Result<std::optional<ApiTokenMatch>> FindApiTokenByHash(std::string_view h) override {
+    return in_.FindApiTokenByHash(h);
+  }
+  Result<std::optional<ApiToken>> FindApiToken(Id id) override { return in_.FindApiToken(id); }
+  Result<std::vector<ApiToken>> ListApiTokens() override { return in_.ListApiTokens(); }
+  Status RevokeApiToken(Id id, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.RevokeApiToken(id, at);
+  }
+  Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org, Id order, Id t) override {
+    return in_.FindAcknowledgement(org, order, t);
+  }
+  Status PutAcknowledgement(const Acknowledgement& a, Id t) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.PutAcknowledgement(a, t);
+  }
+  Result<std::vector<Acknowledgement>> ListAcknowledgements(Id org, Id order) override {
+    return in_.ListAcknowledgements(org, order);
+  }
+  Result<std::vector<OverdueItem>> ListOverdue(const OverdueQuery& q) override {
+    return in_.ListOverdue(q);
+  }
+  Result<std::vector<OverdueCount>> CountOverdue(const OverdueQuery& q, bool by_order) override {
+    return in_.CountOverdue(q, by_order);
+  }
 
  private:
   Status Tick() {

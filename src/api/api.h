@@ -1,0 +1,59 @@
+// The HTTP API of `interdict serve`, on the routes of an http::Router.
+//
+// Every request is authenticated by its bearer token (Registry::Authenticate) or is public, and
+// is authorized by role before anything else happens. Routes so far:
+//
+//   GET /healthz                               public
+//   GET /metrics                               authority-admin, auditor
+//   GET /feeds/{view}/snapshot?format=F        the view's intermediaries (isp, vpn, search,
+//   GET /feeds/{view}/delta?since=N&format=F   appstore: their own view only), the authority's
+//   GET /feeds/{view}/snapshot.sig?format=F    roles and auditors
+//   GET /feeds/{view}/delta.sig?since=N&format=F
+//   GET /api/v1/{fqdn,ipv4,ipv6}/get/all/txt   Piracy Shield provider lists of the isp view
+//   GET /api/v1/{fqdn,ipv4,ipv6}/get/all/txt/checksum   (and .../get/all/checksum)
+//
+// Feeds: ETag is the serial ("N"); If-None-Match with it answers 304 without touching the
+// registry or the document, so polling is cheap. A .sig route answers the detached Ed25519
+// signature of the document the same query gives now, with the same ETag; If-Match with an
+// older ETag answers 412 instead of a signature of other bytes.
+//
+// Errors are JSON ({"error":{"code","message","field"}}): 401 without a valid token where one is
+// needed, 403 for a role that may not, 400 naming the bad field, 429 with Retry-After when a
+// token (or, without one, an address) goes over its rate.
+//
+// Thread-safety: Register once; the handlers run on any number of server threads.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "api/feeds.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "registry/registry.h"
+
+namespace interdict::api {
+
+struct ApiOptions {
+  double rate_per_second = 100;  // per token, or per address for public requests
+  double rate_burst = 200;
+  // How long an authenticated token is trusted without asking the registry again: a token
+  // revoked by another process stops working within this time.
+  std::chrono::seconds token_cache{5};
+};
+
+class Api {
+ public:
+  Api(Registry& registry, FeedPublisher& feeds, http::Metrics& metrics, ApiOptions options = {});
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  void Register(http::Router& router);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace interdict::api

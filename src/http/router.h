@@ -1,0 +1,45 @@
+// Routes requests to handlers by method and path pattern.
+//
+// A pattern is a path of '/'-separated segments, each literal ("feeds") or a parameter
+// ("{view}") that matches one whole non-empty segment: "/feeds/{view}/snapshot". Matching is on
+// the path's segments, each percent-decoded on its own (so "%2F" inside a segment does not split
+// it); parameter values land in HttpRequest::path_params. When several patterns match, the one
+// with a literal at the first segment where they differ wins ("/feeds/all" over "/feeds/{view}").
+// Unknown path: 404; known path, other method: 405 with Allow. HEAD runs the GET handler when no
+// HEAD route exists (the server sends its headers, without the body).
+//
+// Thread-safety: Add before serving, from one thread; Dispatch from any number of threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace interdict::http {
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Adds a route. A second route with the same method and pattern replaces the first.
+  void Add(std::string method, std::string pattern, Handler handler);
+
+  // Finds the route for request.method and request.path (fills request.path_params) and runs its
+  // handler; or answers 404 / 405 itself. Exceptions of the handler propagate (the server turns
+  // them into 500).
+  HttpResponse Dispatch(HttpRequest& request) const;
+
+ private:
+  struct Route;
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace interdict::http
