@@ -14,7 +14,7 @@
 namespace interdict::http {
 
 struct ParserLimits {
-  std::size_t max_header = 16 * 1024;
+  std::size_t max_header = std::size_t{16} * 1024;
   std::size_t max_body = 1 << 20;
 };
 

@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <time.h>
-
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -12,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <condition_variable>
+#include <ctime>
 #include <exception>
 #include <mutex>
 #include <optional>

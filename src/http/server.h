@@ -32,11 +32,11 @@ namespace interdict::http {
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // ADDR:PORT or [ADDR6]:PORT; port 0 picks a free one
   int threads = 2;
-  std::size_t max_body = 1 << 20;         // larger → 413, before the body is read
-  std::size_t max_header = 16 * 1024;     // request line and fields; larger → 431
-  std::chrono::seconds idle_timeout{60};  // between requests on a keep-alive connection
-  std::chrono::seconds read_timeout{30};  // to receive one request, or send one response
-  std::size_t max_connections = 10000;    // further connections are accepted and closed at once
+  std::size_t max_body = 1 << 20;                   // larger → 413, before the body is read
+  std::size_t max_header = std::size_t{16} * 1024;  // request line and fields; larger → 431
+  std::chrono::seconds idle_timeout{60};            // between requests on a keep-alive connection
+  std::chrono::seconds read_timeout{30};            // to receive one request, or send one response
+  std::size_t max_connections = 10000;  // further connections are accepted and closed at once
   // Both set: HTTPS only (TLS 1.2 or later), PEM files.
   std::string tls_cert_file, tls_key_file;
   // One line per request ("ts=... method=GET path=/x status=200 bytes=12 us=85 remote=::1")
