@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, part two: install what is missing, build, and pass every test — the developer
 # build first, then the same tests under AddressSanitizer and UndefinedBehaviorSanitizer, then
-# the concurrency tests under ThreadSanitizer.
+# the concurrency tests (the snapshot holder, the HTTP server and API) under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
