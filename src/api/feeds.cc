@@ -51,7 +51,6 @@ std::string ShieldText(const feed::ViewSet& view, ShieldList list) {
 
 struct FeedPublisher::Views {
   Serial serial = 0;
-  std::string registry_id;
   UnixTime serial_time = 0;  // when the serial was allocated: z-i's "Updated:" line
   std::array<feed::ViewSet, 4> sets;
 };
@@ -77,35 +76,21 @@ FeedPublisher::FeedPublisher(Registry& registry, FeedPublisherOptions options)
 FeedPublisher::~FeedPublisher() = default;
 
 Result<bool> FeedPublisher::Refresh() {
-  ASSIGN_OR_RETURN(auto version, registry_.Version());
   std::shared_ptr<const Views> current;
   {
     std::lock_guard<std::mutex> lock(mu_);
     current = views_;
   }
-  if (current && current->registry_id == version.first && current->serial == version.second) {
-    return false;
+  std::vector<const feed::ViewSet*> followed;
+  if (current) {
+    for (const feed::ViewSet& v : current->sets) followed.push_back(&v);
   }
+  ASSIGN_OR_RETURN(std::optional<feed::FollowStep> step,
+                   feed::FollowRegistry(registry_, feed::kAllViews, followed));
+  if (!step) return false;
   auto next = std::make_shared<Views>();
-  if (!current || current->registry_id != version.first) {
-    // First load, or another registry behind the same path: read the whole set.
-    ASSIGN_OR_RETURN(InForceSnapshot snapshot, registry_.Snapshot());
-    next->serial = snapshot.serial;
-    next->registry_id = snapshot.registry_id;
-    for (const feed::View v : feed::kAllViews) {
-      next->sets[static_cast<std::size_t>(v)] = feed::SelectView(snapshot, v);
-    }
-  } else {
-    if (version.second < current->serial) {
-      return Status::FailedPrecondition("the registry's serial went back");
-    }
-    next->serial = version.second;
-    next->registry_id = current->registry_id;
-    for (const feed::View v : feed::kAllViews) {
-      const auto i = static_cast<std::size_t>(v);
-      ASSIGN_OR_RETURN(next->sets[i], feed::Advance(registry_, current->sets[i], version.second));
-    }
-  }
+  for (std::size_t i = 0; i < next->sets.size(); ++i) next->sets[i] = std::move(step->views[i]);
+  next->serial = next->sets[0].serial;
   ASSIGN_OR_RETURN(next->serial_time, feed::SerialTime(registry_, next->serial));
   {
     std::lock_guard<std::mutex> lock(mu_);

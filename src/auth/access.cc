@@ -10,27 +10,6 @@
 namespace interdict {
 namespace {
 
-constexpr std::array<std::string_view, 8> kRoles = {
-    "authority-admin", "authority-reviewer", "rightsholder", "isp",
-    "search",          "appstore",           "vpn",          "auditor"};
-constexpr std::array<std::string_view, 3> kAckReasons = {"already-blocked", "not-applicable",
-                                                         "technical-error"};
-
-template <typename E>
-Result<E> ParseIn(std::span<const std::string_view> names, std::string_view what,
-                  std::string_view s) {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == s) return static_cast<E>(i);
-  }
-  std::string msg = "unknown ";
-  msg.append(what).append(" \"").append(s.substr(0, 64)).append("\"; expected one of ");
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i) msg.append(", ");
-    msg.append(names[i]);
-  }
-  return Status::InvalidArgument(std::move(msg));
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -38,15 +17,6 @@ int HexValue(char c) {
 }
 
 }  // namespace
-
-std::string_view Name(Role role) {
-  const auto i = static_cast<std::size_t>(role);
-  return i < kRoles.size() ? kRoles[i] : std::string_view("?");
-}
-
-Result<Role> ParseRole(std::string_view s) {
-  return ParseIn<Role>(kRoles, "role", s);
-}
 
 bool RoleFitsOrg(Role role, OrgKind kind) {
   switch (role) {
@@ -95,15 +65,6 @@ std::string TokenHash(std::string_view secret) {
     raw.push_back(static_cast<char>(HexValue(hex[i]) * 16 + HexValue(hex[i + 1])));
   }
   return raw;
-}
-
-std::string_view Name(AckReason reason) {
-  const auto i = static_cast<std::size_t>(reason);
-  return i < kAckReasons.size() ? kAckReasons[i] : std::string_view("?");
-}
-
-Result<AckReason> ParseAckReason(std::string_view s) {
-  return ParseIn<AckReason>(kAckReasons, "reason", s);
 }
 
 std::optional<Scope> IntermediaryScope(OrgKind kind) {

@@ -1,7 +1,8 @@
-// Access: the roles an API token carries, which organizations each role fits, what an
-// authenticated request is (Principal), the token secrets and the names of acknowledgement
-// reasons. The tokens themselves are kept by the registry (Registry::CreateToken, Authenticate),
-// which stores only the SHA-256 of each secret.
+// Access: which organizations each role of an API token fits, what an authenticated request is
+// (Principal), the token secrets, and which view each intermediary acknowledges. The roles and
+// acknowledgement reasons, with their names, are in model/types.h. The tokens themselves are kept
+// by the registry (Registry::CreateToken, Authenticate), which stores only the SHA-256 of each
+// secret.
 //
 // Thread-safety: plain values and reentrant functions.
 #pragma once
@@ -15,12 +16,6 @@
 #include "model/types.h"
 
 namespace interdict {
-
-// "authority-admin", "authority-reviewer", "rightsholder", "isp", "search", "appstore", "vpn",
-// "auditor": as written on the command line, in JSON and in the database.
-std::string_view Name(Role role);
-// An unknown name is an error that lists the valid ones.
-Result<Role> ParseRole(std::string_view s);
 
 // Whether an organization of `kind` may hold a token with `role`: the authority roles need an
 // authority, rightsholder a rightsholder, isp/search/appstore/vpn an organization of that same
@@ -47,14 +42,10 @@ bool IsWellFormedTokenSecret(std::string_view secret);
 // The 32 raw bytes of SHA-256 over the secret's text, as stored in api_tokens.hash.
 std::string TokenHash(std::string_view secret);
 
-// "already-blocked", "not-applicable", "technical-error".
-std::string_view Name(AckReason reason);
-Result<AckReason> ParseAckReason(std::string_view s);
-
 // The view an intermediary organization acknowledges: isp, search, appstore and vpn
 // organizations their own scope; nullopt for the other kinds.
 std::optional<Scope> IntermediaryScope(OrgKind kind);
-// Whether the view of `scope` carries targets of `kind` (the same rule as feed::ViewCarries):
+// Whether the view of `scope` carries targets of `kind` (feed::ViewCarries asks this too):
 // isp and vpn domains, trees, URLs, addresses and networks; search domains, trees, URLs and
 // delistings; appstore apps.
 bool ScopeCarries(Scope scope, TargetKind kind);

@@ -183,32 +183,22 @@ class DnsServer::Impl final : public ZoneTable {
 
   // Brings every zone to the registry's serial. True when the zones changed.
   Result<bool> Refresh() {
-    ASSIGN_OR_RETURN(auto version, registry_.Version());
     std::vector<std::shared_ptr<const RpzZone>> current;
     {
       std::lock_guard<std::mutex> lock(mu_);
       current = zones_;
     }
+    std::vector<feed::View> views;
+    for (const auto& s : settings_) views.push_back(s->view);
+    std::vector<const feed::ViewSet*> followed;
+    for (const auto& z : current) followed.push_back(&z->view());
+    ASSIGN_OR_RETURN(std::optional<feed::FollowStep> step,
+                     feed::FollowRegistry(registry_, views, followed));
+    if (!step) return false;
     std::vector<std::shared_ptr<const RpzZone>> next;
-    if (current.empty() || version.first != registry_id_) {
-      // First load, or another registry behind the same path: read the whole set.
-      ASSIGN_OR_RETURN(InForceSnapshot snapshot, registry_.Snapshot());
-      for (const auto& s : settings_) {
-        next.push_back(RpzZone::Make(s, feed::SelectView(snapshot, s->view)));
-      }
-      registry_id_ = snapshot.registry_id;
-    } else if (version.second != current.front()->registry_serial()) {
-      if (version.second < current.front()->registry_serial()) {
-        return Status::FailedPrecondition("the registry's serial went back");
-      }
-      for (const auto& z : current) {
-        feed::ViewDelta delta;
-        ASSIGN_OR_RETURN(feed::ViewSet v,
-                         feed::Advance(registry_, z->view(), version.second, &delta));
-        next.push_back(z->Next(std::move(v), delta));
-      }
-    } else {
-      return false;
+    for (std::size_t i = 0; i < settings_.size(); ++i) {
+      next.push_back(step->reloaded ? RpzZone::Make(settings_[i], std::move(step->views[i]))
+                                    : current[i]->Next(std::move(step->views[i]), step->deltas[i]));
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -399,7 +389,6 @@ class DnsServer::Impl final : public ZoneTable {
   std::vector<std::shared_ptr<const RpzZoneSettings>> settings_;
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<const RpzZone>> zones_;  // guarded by mu_
-  std::string registry_id_;                            // follow thread (and Start)
   Responder responder_;
   asio::io_context io_{1};
   udp::socket udp_{io_};

@@ -105,4 +105,26 @@ Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to, ViewD
   return now;
 }
 
+Result<std::optional<FollowStep>> FollowRegistry(Registry& registry, std::span<const View> views,
+                                                 std::span<const ViewSet* const> current) {
+  ASSIGN_OR_RETURN(auto version, registry.Version());
+  FollowStep step;
+  if (current.empty() || current.front()->registry_id != version.first) {
+    ASSIGN_OR_RETURN(InForceSnapshot snapshot, registry.Snapshot());
+    for (const View v : views) step.views.push_back(SelectView(snapshot, v));
+    step.reloaded = true;
+    return std::optional<FollowStep>(std::move(step));
+  }
+  const Serial at = current.front()->serial;
+  if (version.second == at) return std::optional<FollowStep>();
+  if (version.second < at) return Status::FailedPrecondition("the registry's serial went back");
+  for (const ViewSet* old : current) {
+    ViewDelta delta;
+    ASSIGN_OR_RETURN(ViewSet now, Advance(registry, *old, version.second, &delta));
+    step.views.push_back(std::move(now));
+    step.deltas.push_back(std::move(delta));
+  }
+  return std::optional<FollowStep>(std::move(step));
+}
+
 }  // namespace interdict::feed

@@ -5,6 +5,10 @@
 // Thread-safety: free functions, as thread-safe as the Registry they read.
 #pragma once
 
+#include <optional>
+#include <span>
+#include <vector>
+
 #include "core/status.h"
 #include "feed/view.h"
 #include "registry/registry.h"
@@ -18,5 +22,19 @@ namespace interdict::feed {
 // When `delta` is given, it receives the change from old.serial to `to` (as Diff would give).
 Result<ViewSet> Advance(Registry& registry, const ViewSet& old, Serial to,
                         ViewDelta* delta = nullptr);
+
+// One step of following a registry with several views at once (the DNS server's zones, the HTTP
+// feeds). `current` holds the views as last followed, one per entry of `views`, all of one
+// registry at one serial; empty before the first step.
+struct FollowStep {
+  std::vector<ViewSet> views;     // one per entry of `views`, at the registry's serial
+  std::vector<ViewDelta> deltas;  // the change to each, when advanced (empty when reloaded)
+  bool reloaded = false;          // read whole: the first step, or another registry
+};
+// nullopt when the registry has not moved since `current`. The first step, and a registry whose
+// id changed (the database was replaced), read the whole set; otherwise each view is advanced
+// through the log (Advance). FailedPrecondition when the registry's serial went back.
+Result<std::optional<FollowStep>> FollowRegistry(Registry& registry, std::span<const View> views,
+                                                 std::span<const ViewSet* const> current);
 
 }  // namespace interdict::feed

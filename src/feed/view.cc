@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "auth/access.h"
+
 namespace interdict::feed {
 namespace {
 
@@ -67,17 +69,7 @@ Scope ViewScope(View view) {
 }
 
 bool ViewCarries(View view, TargetKind kind) {
-  switch (view) {
-    case View::kIsp:
-    case View::kVpn:
-      return kind == TargetKind::kDomain || kind == TargetKind::kDomainTree ||
-             kind == TargetKind::kUrl || kind == TargetKind::kIp || kind == TargetKind::kCidr;
-    case View::kSearch:
-      return kind == TargetKind::kDomain || kind == TargetKind::kDomainTree ||
-             kind == TargetKind::kUrl || kind == TargetKind::kSearch;
-    case View::kAppstore: return kind == TargetKind::kApp;
-  }
-  return false;
+  return ScopeCarries(ViewScope(view), kind);  // one rule for feeds and acknowledgements
 }
 
 const FeedOrder* ViewDelta::order(Id id) const {

@@ -18,6 +18,11 @@ constexpr std::array<std::string_view, 4> kScopes = {"isp", "search", "appstore"
 constexpr std::array<std::string_view, 9> kCategories = {
     "stream-ripping", "live-sports", "torrent",    "cyberlocker", "shadow-library",
     "iptv",           "link-site",   "pirate-app", "camcord"};
+constexpr std::array<std::string_view, 8> kRoles = {
+    "authority-admin", "authority-reviewer", "rightsholder", "isp",
+    "search",          "appstore",           "vpn",          "auditor"};
+constexpr std::array<std::string_view, 3> kAckReasons = {"already-blocked", "not-applicable",
+                                                         "technical-error"};
 
 template <typename E>
 std::string_view NameIn(std::span<const std::string_view> names, E v) {
@@ -107,6 +112,22 @@ Result<Scope> ParseScope(std::string_view s) {
 }
 Result<Category> ParseCategory(std::string_view s) {
   return ParseIn<Category>(kCategories, "category", s);
+}
+
+std::string_view Name(Role v) {
+  return NameIn(kRoles, v);
+}
+
+Result<Role> ParseRole(std::string_view s) {
+  return ParseIn<Role>(kRoles, "role", s);
+}
+
+std::string_view Name(AckReason v) {
+  return NameIn(kAckReasons, v);
+}
+
+Result<AckReason> ParseAckReason(std::string_view s) {
+  return ParseIn<AckReason>(kAckReasons, "reason", s);
 }
 
 std::string FormatScopes(ScopeSet set) {

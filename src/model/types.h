@@ -194,6 +194,15 @@ struct ApiToken {
 // Why an intermediary did not process an item of its view.
 enum class AckReason : std::uint8_t { kAlreadyBlocked, kNotApplicable, kTechnicalError };
 
+// Roles: "authority-admin", "authority-reviewer", "rightsholder", "isp", "search", "appstore",
+// "vpn", "auditor"; reasons: "already-blocked", "not-applicable", "technical-error"; as written
+// on the command line, in JSON and in the database. An unknown name is an error that lists the
+// valid ones.
+std::string_view Name(Role v);
+Result<Role> ParseRole(std::string_view s);
+std::string_view Name(AckReason v);
+Result<AckReason> ParseAckReason(std::string_view s);
+
 // An intermediary's acknowledgement of one (order, target) item of its view; a later one for
 // the same (organization, order, target) replaces it.
 struct Acknowledgement {
