@@ -33,6 +33,8 @@ ROLES
   mv "$tokens.new" "$tokens"
 fi
 isp=$(awk '$1 == "isp" {print $NF}' "$tokens")
+holder=$(awk '$1 == "rightsholder" {print $NF}' "$tokens")
+reviewer=$(awk '$1 == "authority-reviewer" {print $NF}' "$tokens")
 cat <<MSG
 
 interdict serve: HTTP API on http://$http, RPZ zones over DNS on $dns (Ctrl-C stops it)
@@ -44,6 +46,9 @@ Try:
   curl http://$http/healthz
   curl -H 'Authorization: Bearer $isp' 'http://$http/feeds/isp/snapshot?format=domains'
   curl -H 'Authorization: Bearer $isp' 'http://$http/api/v1/fqdn/get/all/txt'
+  curl -H 'Authorization: Bearer $holder' -d '{"category":"torrent","targets":["new-pirate.example"]}' http://$http/v1/referrals
+  curl -H 'Authorization: Bearer $reviewer' http://$http/v1/review/queue
+  curl http://$http/openapi.json
   kdig @${dns%:*} -p ${dns##*:} AXFR rpz.isp.interdict.
 
 MSG

@@ -58,61 +58,6 @@ void PrintJson(const json::value& v) {
   std::cout << json::serialize(v) << "\n";
 }
 
-json::value ToJson(const Order& o) {
-  json::array scope;
-  json::array cats;
-  for (int i = 0; i < 32; ++i) {
-    if (o.scope & (1u << i)) scope.emplace_back(Name(static_cast<Scope>(i)));
-    if (o.categories & (1u << i)) cats.emplace_back(Name(static_cast<Category>(i)));
-  }
-  return json::object{{"id", o.id},
-                      {"body", o.body},
-                      {"kind", Name(o.kind)},
-                      {"reference", o.reference},
-                      {"issued", FormatTime(o.issued_at)},
-                      {"effective", FormatTime(o.effective_at)},
-                      {"expires", FormatTime(o.expires_at)},
-                      {"scope", std::move(scope)},
-                      {"categories", std::move(cats)},
-                      {"dynamic", o.dynamic},
-                      {"state", Name(o.state)},
-                      {"state_reason", o.state_reason}};
-}
-
-json::value ToJson(const Referral& r) {
-  json::array targets;
-  for (const ReferralTarget& t : r.targets) {
-    json::object o{{"kind", TargetKindName(t.target.kind)}, {"value", t.target.value}};
-    if (!t.duplicate_of.empty()) o["duplicate_of"] = t.duplicate_of;
-    targets.push_back(std::move(o));
-  }
-  json::array evidence;
-  for (const Evidence& e : r.evidence) {
-    evidence.push_back(json::object{{"url", e.url},
-                                    {"observed", FormatTime(e.observed_at)},
-                                    {"sha256", e.sha256},
-                                    {"note", e.note}});
-  }
-  json::object o{{"id", r.id},
-                 {"org", r.org_name},
-                 {"category", Name(r.category)},
-                 {"state", Name(r.state)},
-                 {"submitted", FormatTime(r.submitted_at)},
-                 {"updated", FormatTime(r.updated_at)},
-                 {"reason", r.reason},
-                 {"targets", std::move(targets)},
-                 {"evidence", std::move(evidence)}};
-  if (r.order_id != 0) o["order_id"] = r.order_id;
-  return o;
-}
-
-json::value ToJson(const InForceEntry& e) {
-  json::object o{
-      {"kind", TargetKindName(e.target.kind)}, {"value", e.target.value}, {"order_id", e.order_id},
-      {"order_reference", e.reference},        {"body", e.body},          {"in_force", e.in_force}};
-  return o;
-}
-
 Result<std::vector<Target>> ParseTargets(const std::vector<std::string>& values) {
   std::vector<Target> out;
   out.reserve(values.size());

@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "io/model_json.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -57,10 +58,7 @@ int ExitCode();
 // Prints a JSON value on stdout followed by a newline.
 void PrintJson(const boost::json::value& v);
 
-// JSON renderings shared by commands.
-boost::json::value ToJson(const Order& o);
-boost::json::value ToJson(const Referral& r);
-boost::json::value ToJson(const InForceEntry& e);
+// JSON renderings of model values: ToJson (io/model_json.h), shared with the HTTP API.
 
 // Prints the registry's counts and serial (text or JSON).
 Result<int> PrintSummary(Context& ctx, Registry& reg);

@@ -29,52 +29,6 @@ Result<Organization> ResolveOrg(Registry& reg, std::string_view id_or_name) {
                           std::string(id_or_name) + "\"");
 }
 
-json::object TokenToJson(const ApiToken& t) {
-  json::object o{{"id", t.id},
-                 {"org_id", t.org_id},
-                 {"org", t.org_name},
-                 {"role", Name(t.role)},
-                 {"label", t.label},
-                 {"created", FormatTime(t.created_at)},
-                 {"created_by", t.created_by}};
-  o["revoked"] = t.revoked() ? json::value(FormatTime(t.revoked_at)) : json::value(nullptr);
-  return o;
-}
-
-json::object OverdueToJson(const OverdueItem& i) {
-  json::object o{{"org_id", i.org_id},
-                 {"org", i.org_name},
-                 {"order_id", i.order_id},
-                 {"order_reference", i.order_reference},
-                 {"body", i.order_body},
-                 {"kind", TargetKindName(i.target.kind)},
-                 {"value", i.target.value},
-                 {"in_force_since", FormatTime(i.in_force_since)},
-                 {"deadline", FormatTime(i.deadline)},
-                 {"status", i.unprocessed_reason ? "unprocessed" : "none"}};
-  if (i.unprocessed_reason) {
-    o["reason"] = Name(*i.unprocessed_reason);
-    o["note"] = i.note;
-    o["acknowledged"] = FormatTime(i.acknowledged_at);
-  }
-  return o;
-}
-
-json::object CountToJson(const OverdueCount& c) {
-  json::object o;
-  if (c.org_id != 0) {
-    o["org_id"] = c.org_id;
-    o["org"] = c.org_name;
-  }
-  if (c.order_id != 0) {
-    o["order_id"] = c.order_id;
-    o["order_reference"] = c.order_reference;
-  }
-  o["overdue"] = c.overdue;
-  o["unprocessed"] = c.unprocessed;
-  return o;
-}
-
 void AddToken(CLI::App& app, Context& ctx) {
   CLI::App* token = app.add_subcommand("token", "API access tokens (stored as hashes)");
   token->require_subcommand(1);
@@ -101,7 +55,7 @@ void AddToken(CLI::App& app, Context& ctx) {
     if (!made.ok()) return made.status();  // names the field: "role: ..."
     const auto& [t, secret] = *made;
     if (ctx.json()) {
-      json::object o = TokenToJson(t);
+      json::object o = ToJson(t).as_object();
       o["token"] = secret;
       PrintJson(o);
     } else {
@@ -119,7 +73,7 @@ void AddToken(CLI::App& app, Context& ctx) {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     ASSIGN_OR_RETURN(ApiToken t, reg->RevokeToken(ctx.actor(), *id));
     if (ctx.json()) {
-      PrintJson(TokenToJson(t));
+      PrintJson(ToJson(t));
     } else {
       std::cout << "token " << t.id << " revoked\n";
     }
@@ -132,7 +86,7 @@ void AddToken(CLI::App& app, Context& ctx) {
     ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, reg->ListTokens());
     if (ctx.json()) {
       json::array out;
-      for (const ApiToken& t : tokens) out.push_back(TokenToJson(t));
+      for (const ApiToken& t : tokens) out.push_back(ToJson(t));
       PrintJson(out);
       return kExitOk;
     }
@@ -230,8 +184,8 @@ void AddOverdue(CLI::App& app, Context& ctx) {
       if (ctx.json()) {
         json::array by_org;
         json::array by_order;
-        for (const OverdueCount& c : s.by_org) by_org.push_back(CountToJson(c));
-        for (const OverdueCount& c : s.by_order) by_order.push_back(CountToJson(c));
+        for (const OverdueCount& c : s.by_org) by_org.push_back(ToJson(c));
+        for (const OverdueCount& c : s.by_order) by_order.push_back(ToJson(c));
         PrintJson(json::object{
             {"total", s.total}, {"by_org", std::move(by_org)}, {"by_order", std::move(by_order)}});
         return kExitOk;
@@ -262,7 +216,7 @@ void AddOverdue(CLI::App& app, Context& ctx) {
     if (!items.ok()) return items.status();  // names the field: "org: ..."
     if (ctx.json()) {
       json::array out;
-      for (const OverdueItem& i : *items) out.push_back(OverdueToJson(i));
+      for (const OverdueItem& i : *items) out.push_back(ToJson(i));
       PrintJson(out);
       return kExitOk;
     }

@@ -90,6 +90,23 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
                              "unrelated sites. Refer the domain alone.")
                       .status());
 
+  // LaLiga refers the domain alone; the authority has taken it under review. The Motion
+  // Picture Association's referral of a cyberlocker waits in the queue.
+  sports.targets.erase(sports.targets.begin());
+  ASSIGN_OR_RETURN(Referral r3, reg.Refer(actor, sports));
+  RETURN_IF_ERROR(reg.StartReview(actor, r3.id).status());
+  ReferralRequest locker;
+  locker.org = "Motion Picture Association";
+  locker.category = Category::kCyberlocker;
+  for (const char* t : {"filelocker-demo.example", "*.cdn.filelocker-demo.example"}) {
+    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
+    locker.targets.push_back(std::move(target));
+  }
+  locker.evidence.push_back({"https://filelocker-demo.example/f/8x2k", now - 6 * 3600,
+                             Sha256Hex("demo capture: film download page"),
+                             "full film offered for download"});
+  RETURN_IF_ERROR(reg.Refer(actor, locker).status());
+
   // A court order over a real piracy domain list (blocklistproject, Unlicense).
   OrderRequest o2;
   o2.body = "Tribunale di Milano";

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "api/routes.h"
 #include "auth/access.h"
 #include "http/rate_limit.h"
 
@@ -78,7 +79,7 @@ HttpResponse FromStatus(const Status& s, std::string_view field = {}) {
 
 }  // namespace
 
-class Api::Impl {
+class Api::Impl : public RouteSink {
  public:
   Impl(Registry& registry, FeedPublisher& feeds, http::Metrics& metrics, ApiOptions options)
       : registry_(registry),
@@ -88,45 +89,66 @@ class Api::Impl {
         limiter_(options.rate_per_second, options.rate_burst) {}
 
   void Register(http::Router& router) {
+    router_ = &router;
     router.Add("GET", "/healthz",
                [](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"ok\"}"); });
-    router.Add("GET", "/metrics", [this](const HttpRequest& req) {
-      return Guard(req, [this](const Principal& p) {
-        if (p.role != Role::kAuthorityAdmin && p.role != Role::kAuditor) {
-          return Forbidden(p.role, "read the metrics");
-        }
-        HttpResponse r;
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = metrics_.Render();
-        return r;
-      });
+    router.Add("GET", "/openapi.json", [](const HttpRequest&) {
+      HttpResponse r = HttpResponse::Json(200, std::string(OpenApiDocument()));
+      r.headers.emplace_back("Cache-Control", "max-age=3600");
+      return r;
     });
+    Add("GET", "/metrics", Roles({Role::kAuthorityAdmin, Role::kAuditor}), "read the metrics",
+        [this](const HttpRequest&, const Principal&) {
+          HttpResponse r;
+          r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          r.body = metrics_.Render();
+          return r;
+        });
+    const RoleSet feed_readers = kAuthority | kIntermediaries | Roles({Role::kAuditor});
     for (const bool delta : {false, true}) {
       for (const bool sig : {false, true}) {
         const std::string route =
             std::string("/feeds/{view}/") + (delta ? "delta" : "snapshot") + (sig ? ".sig" : "");
-        router.Add("GET", route, [this, delta, sig](const HttpRequest& req) {
-          return Guard(req, [&](const Principal& p) { return Feed(req, p, delta, sig); });
-        });
+        Add("GET", route, feed_readers, "read feeds",
+            [this, delta, sig](const HttpRequest& req, const Principal& p) {
+              return Feed(req, p, delta, sig);
+            });
       }
     }
     const std::pair<const char*, ShieldList> lists[] = {
         {"fqdn", ShieldList::kFqdn}, {"ipv4", ShieldList::kIpv4}, {"ipv6", ShieldList::kIpv6}};
+    const RoleSet isp_readers = kAuthority | Roles({Role::kIsp, Role::kAuditor});
     for (const auto& [name, list] : lists) {
       const std::string base = std::string("/api/v1/") + name + "/get/all";
       for (const auto& [suffix, checksum] : {std::pair<const char*, bool>{"/txt", false},
                                              {"/txt/checksum", true},
                                              {"/checksum", true}}) {
-        router.Add(
-            "GET", base + suffix, [this, list = list, checksum = checksum](const HttpRequest& req) {
-              return Guard(req, [&](const Principal& p) { return Shield(p, list, checksum); });
+        Add("GET", base + suffix, isp_readers, "read the isp lists",
+            [this, list = list, checksum = checksum](const HttpRequest&, const Principal&) {
+              return Shield(list, checksum);
             });
       }
     }
+    AddWorkflowRoutes(*this, registry_, options_);
+    AddAckRoutes(*this, registry_, options_);
+  }
+
+  // RouteSink: every route but /healthz and /openapi.json goes through the guard.
+  void Add(std::string method, std::string pattern, RoleSet roles, std::string what,
+           RouteHandler handler) override {
+    router_->Add(std::move(method), std::move(pattern),
+                 [this, roles, what = std::move(what),
+                  handler = std::move(handler)](const HttpRequest& req) {
+                   return Guard(req, [&](const Principal& p) -> HttpResponse {
+                     if ((roles & RoleBit(p.role)) == 0) return Forbidden(p.role, what);
+                     return handler(req, p);
+                   });
+                 });
   }
 
  private:
-  // Authenticates and rate-limits, then runs `handler` with the principal.
+  // Authenticates and rate-limits, then runs `handler` with the principal. A BadRequest thrown
+  // while the handler reads its input becomes its 4xx answer; no exception goes further.
   template <typename Handler>
   HttpResponse Guard(const HttpRequest& req, Handler&& handler) {
     std::optional<std::string> token = req.BearerToken();
@@ -142,7 +164,19 @@ class Api::Impl {
     }
     const Principal& p = **who;
     if (auto wait = limiter_.Take("token:" + std::to_string(p.token_id))) return TooMany(*wait);
-    return handler(p);
+    try {
+      return handler(p);
+    } catch (const BadRequest& bad) {
+      HttpResponse r = HttpResponse::Error(bad.status, bad.code, bad.message, bad.field);
+      if (!bad.items.is_null()) {
+        json::value v = json::parse(r.body);
+        v.as_object()["items"] = bad.items;
+        r.body = json::serialize(v);
+      }
+      return r;
+    } catch (const std::exception& e) {
+      return HttpResponse::Error(500, "internal", e.what());
+    }
   }
 
   static HttpResponse TooMany(std::chrono::milliseconds wait) {
@@ -230,8 +264,7 @@ class Api::Impl {
     return r;
   }
 
-  HttpResponse Shield(const Principal& p, ShieldList list, bool checksum) {
-    if (!MayReadView(p.role, feed::View::kIsp)) return Forbidden(p.role, "read the isp lists");
+  HttpResponse Shield(ShieldList list, bool checksum) {
     Result<std::shared_ptr<const FeedDocument>> doc = feeds_.Shield(list);
     if (!doc.ok()) return FromStatus(doc.status());
     HttpResponse r;
@@ -250,6 +283,7 @@ class Api::Impl {
     std::chrono::steady_clock::time_point until;
   };
 
+  http::Router* router_ = nullptr;
   Registry& registry_;
   FeedPublisher& feeds_;
   http::Metrics& metrics_;

@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string_view>
 
 #include "api/feeds.h"
 #include "http/metrics.h"
@@ -40,7 +41,13 @@ struct ApiOptions {
   // How long an authenticated token is trusted without asking the registry again: a token
   // revoked by another process stops working within this time.
   std::chrono::seconds token_cache{5};
+  // Items (targets, acknowledgements) one bulk request may carry; more → 413.
+  std::size_t max_items = 10000;
 };
+
+// The OpenAPI 3 description of these routes (src/api/openapi.json, compiled in), served at
+// GET /openapi.json.
+std::string_view OpenApiDocument();
 
 class Api {
  public:

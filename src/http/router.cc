@@ -156,4 +156,12 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
   return (*h)(request);
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& route : routes_) {
+    for (const auto& [method, handler] : route->methods) out.emplace_back(method, route->pattern);
+  }
+  return out;
+}
+
 }  // namespace interdict::http

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/message.h"
@@ -36,6 +37,9 @@ class Router {
   // handler; or answers 404 / 405 itself. Exceptions of the handler propagate (the server turns
   // them into 500).
   HttpResponse Dispatch(HttpRequest& request) const;
+
+  // Every (method, pattern) added, in the order added (for documentation checks).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Route;

@@ -117,8 +117,9 @@ struct Referral {
   ReferralState state = ReferralState::kSubmitted;
   UnixTime submitted_at = 0;
   UnixTime updated_at = 0;
-  std::string reason;  // why it was rejected or withdrawn
-  Id order_id = 0;     // the order it was approved into
+  std::string reason;             // why it was rejected or withdrawn
+  Id order_id = 0;                // the order it was approved into
+  std::int64_t target_count = 0;  // how many targets it names (also when they are not loaded)
   std::vector<ReferralTarget> targets;
   std::vector<Evidence> evidence;
 };

@@ -323,6 +323,7 @@ Result<Referral> SubmitReferral(Transaction& tx, const ReferralRequest& request,
     }
     r.targets.push_back(std::move(rt));
   }
+  r.target_count = static_cast<std::int64_t>(r.targets.size());
   ASSIGN_OR_RETURN(r.id, tx.InsertReferral(r));
   std::size_t duplicates = 0;
   for (const ReferralTarget& rt : r.targets) duplicates += rt.duplicate_of.empty() ? 0u : 1u;
@@ -411,8 +412,8 @@ Result<Referral> Registry::Withdraw(std::string_view actor, Id referral_id,
     if (now - r.submitted_at > options_.revoke_window_seconds) {
       return Status::FailedPrecondition("referral " + std::to_string(r.id) + " was submitted at " +
                                         FormatTime(r.submitted_at) + "; the revoke window of " +
-                                        std::to_string(options_.revoke_window_seconds / 60) +
-                                        " minutes has closed");
+                                        std::to_string(options_.revoke_window_seconds) +
+                                        " seconds has closed");
     }
     r.state = ReferralState::kWithdrawn;
     r.reason = std::string(reason);
@@ -550,7 +551,13 @@ Result<Referral> Registry::GetReferral(Id referral_id) {
 }
 
 Result<std::vector<Referral>> Registry::ListReferrals(std::span<const ReferralState> states) {
-  return ReadOne(store_, [&](Transaction& tx) { return tx.ListReferrals(states); });
+  ReferralFilter filter;
+  filter.states.assign(states.begin(), states.end());
+  return ListReferrals(filter);
+}
+
+Result<std::vector<Referral>> Registry::ListReferrals(const ReferralFilter& filter) {
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListReferrals(filter); });
 }
 
 Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& request) {
@@ -569,7 +576,8 @@ Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& 
 }
 
 Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
-                                         std::span<const Target> targets, std::string_view reason) {
+                                         std::span<const Target> targets, std::string_view reason,
+                                         std::vector<bool>* attached_now) {
   RETURN_IF_ERROR(ValidateActor(actor));
   if (targets.empty()) return Status::InvalidArgument("no targets to add");
   const UnixTime now = clock_.Now();
@@ -584,10 +592,12 @@ Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
     }
     std::vector<Id> fresh;
+    if (attached_now != nullptr) attached_now->clear();
     for (const Target& t : targets) {
       ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
       ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, 0));
       if (attached) fresh.push_back(tid);
+      if (attached_now != nullptr) attached_now->push_back(attached);
     }
     added = fresh.size();
     SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));

@@ -30,8 +30,8 @@
 namespace interdict {
 
 struct RegistryOptions {
-  std::int64_t revoke_window_seconds =
-      std::int64_t{30} * 60;  // a referral can be withdrawn this long
+  // A referral can be withdrawn by its rights holder this long after it was submitted.
+  std::int64_t revoke_window_seconds = 75;
   // How long an intermediary has to acknowledge an item of its view after the item entered the
   // in-force set: live-event orders (category live-sports), and every other order.
   std::int64_t live_event_deadline_seconds = std::int64_t{30} * 60;
@@ -162,11 +162,14 @@ class Registry {
   Result<Referral> GetReferral(Id referral_id);
   // Referrals in any of `states` (all when empty).
   Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states);
+  Result<std::vector<Referral>> ListReferrals(const ReferralFilter& filter);
 
   Result<Order> CreateOrder(std::string_view actor, const OrderRequest& request);
-  // Adds targets to a dynamic order; returns how many were new to it.
+  // Adds targets to a dynamic order; returns how many were new to it. With `attached_now`, also
+  // says for each target whether it was new to the order (false: it was already attached).
   Result<std::size_t> AddTargets(std::string_view actor, Id order_id,
-                                 std::span<const Target> targets, std::string_view reason);
+                                 std::span<const Target> targets, std::string_view reason,
+                                 std::vector<bool>* attached_now = nullptr);
   Result<Order> Lift(std::string_view actor, Id order_id, std::string_view reason);
   Result<Order> Suspend(std::string_view actor, Id order_id, std::string_view reason);
   Result<Order> Resume(std::string_view actor, Id order_id, std::string_view reason);

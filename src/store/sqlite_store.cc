@@ -57,7 +57,9 @@ Result<Target> ReadTarget(const Statement& s, int col) {
 // Referral rows with their organization's name, read by ReadReferralRow.
 constexpr std::string_view kReferralSelect =
     "SELECT r.id, r.org_id, o.name, r.category, r.state, r.submitted_at, r.updated_at, r.reason, "
-    "COALESCE(r.order_id, 0) FROM referrals r JOIN organizations o ON o.id = r.org_id ";
+    "COALESCE(r.order_id, 0), "
+    "(SELECT count(*) FROM referral_targets rt WHERE rt.referral_id = r.id) "
+    "FROM referrals r JOIN organizations o ON o.id = r.org_id ";
 
 // The in-force set: targets of orders in force. Callers append "AND ..." conditions.
 constexpr std::string_view kInForceSelect =
@@ -277,13 +279,22 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<Order>> ListOrders(const OrderFilter& filter) override {
-    std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM orders";
-    if (filter.state) sql += " WHERE state = ?1";
+    std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE id > ?1";
+    if (filter.state) sql += " AND state = ?3";
+    if (filter.kind) sql += " AND kind = ?4";
+    if (filter.scope != 0) sql += " AND (scope & ?5) != 0";
+    if (filter.categories != 0) sql += " AND (categories & ?6) != 0";
+    if (!filter.body.empty()) sql += " AND body = ?7";
     sql += " ORDER BY id LIMIT ?2";
     ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
     StatementScope scope(*s);
-    if (filter.state) s->Bind(1, Name(*filter.state));
+    s->Bind(1, filter.after_id);
     s->Bind(2, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
+    if (filter.state) s->Bind(3, Name(*filter.state));
+    if (filter.kind) s->Bind(4, Name(*filter.kind));
+    if (filter.scope != 0) s->Bind(5, static_cast<std::int64_t>(filter.scope));
+    if (filter.categories != 0) s->Bind(6, static_cast<std::int64_t>(filter.categories));
+    if (!filter.body.empty()) s->Bind(7, filter.body);
     return Rows<Order>(*s, ReadOrder);
   }
 
@@ -398,21 +409,30 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
-  Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states) override {
-    static const std::string kSql = std::string(kReferralSelect) + "ORDER BY r.id";
-    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
-    std::vector<Referral> all;
+  Result<std::vector<Referral>> ListReferrals(const ReferralFilter& filter) override {
+    // States as an OR chain (see "Storage" in ARCHITECTURE.md); ?1 org, ?2 after, ?3 limit,
+    // ?4.. states.
+    std::string sql =
+        std::string(kReferralSelect) + "WHERE (?1 = 0 OR r.org_id = ?1) AND r.id > ?2";
+    for (std::size_t i = 0; i < filter.states.size(); ++i) {
+      sql += (i == 0 ? " AND (" : " OR ");
+      sql += "r.state = ?" + std::to_string(4 + i);
+    }
+    if (!filter.states.empty()) sql += ")";
+    sql += " ORDER BY r.id LIMIT ?3";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
+    std::vector<Referral> out;
     {
       StatementScope scope(*s);
-      ASSIGN_OR_RETURN(all, Rows<Referral>(*s, ReadReferralRow));
+      s->Bind(1, filter.org_id).Bind(2, filter.after_id);
+      s->Bind(3, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
+      for (std::size_t i = 0; i < filter.states.size(); ++i) {
+        s->Bind(static_cast<int>(4 + i), Name(filter.states[i]));
+      }
+      ASSIGN_OR_RETURN(out, Rows<Referral>(*s, ReadReferralRow));
     }
-    std::vector<Referral> out;
-    for (Referral& r : all) {
-      bool wanted = states.empty();
-      for (ReferralState st : states) wanted = wanted || st == r.state;
-      if (!wanted) continue;
-      RETURN_IF_ERROR(LoadReferralDetails(&r));
-      out.push_back(std::move(r));
+    if (filter.details) {
+      for (Referral& r : out) RETURN_IF_ERROR(LoadReferralDetails(&r));
     }
     return out;
   }
@@ -799,6 +819,7 @@ class SqliteTransaction final : public Transaction {
     r.updated_at = s.Int(6);
     r.reason = s.Text(7);
     r.order_id = s.Int(8);
+    r.target_count = s.Int(9);
     return r;
   }
 

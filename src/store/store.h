@@ -25,9 +25,24 @@
 
 namespace interdict {
 
+// Which orders ListOrders returns, by id; every condition set must hold.
 struct OrderFilter {
   std::optional<OrderState> state;
-  std::size_t limit = 0;  // 0: no limit
+  std::optional<OrderKind> kind;
+  ScopeSet scope = 0;          // orders whose scope includes any of these (0: any)
+  CategorySet categories = 0;  // orders with any of these categories (0: any)
+  std::string body;            // the issuing body, exactly (empty: any)
+  Id after_id = 0;             // ids greater than this (paging)
+  std::size_t limit = 0;       // 0: no limit
+};
+
+// Which referrals ListReferrals returns, by id.
+struct ReferralFilter {
+  std::vector<ReferralState> states;  // any of these (empty: any)
+  Id org_id = 0;                      // of this organization (0: any)
+  Id after_id = 0;                    // ids greater than this (paging)
+  std::size_t limit = 0;              // 0: no limit
+  bool details = true;                // load targets and evidence (else only target_count)
 };
 
 struct AuditFilter {
@@ -100,7 +115,7 @@ class Transaction {
   // Referrals (with their targets and evidence).
   virtual Result<Id> InsertReferral(const Referral& referral) = 0;
   virtual Result<std::optional<Referral>> FindReferral(Id id) = 0;
-  virtual Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> states) = 0;
+  virtual Result<std::vector<Referral>> ListReferrals(const ReferralFilter& filter) = 0;
   virtual Status UpdateReferral(Id id, ReferralState state, std::string_view reason, Id order_id,
                                 UnixTime at) = 0;
   // Ids of submitted or under-review referrals that name the target.

@@ -33,7 +33,7 @@ struct Response {
 };
 
 // Parses one response from the front of `buf`; nullopt when it is not complete yet.
-std::optional<Response> TakeResponse(std::string& buf, bool head) {
+inline std::optional<Response> TakeResponse(std::string& buf, bool head) {
   const std::size_t end = buf.find("\r\n\r\n");
   if (end == std::string::npos) return std::nullopt;
   Response r;
@@ -128,7 +128,7 @@ class Client {
   bool closed_ = false;
 };
 
-std::string Get(std::string_view target, std::string_view extra = {}) {
+inline std::string Get(std::string_view target, std::string_view extra = {}) {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra) + "\r\n";
 }
 

@@ -187,11 +187,13 @@ TEST_F(RegistryTest, ReferralsFlagDuplicatesAndFollowTheirStates) {
   EXPECT_NE(r2->targets[0].duplicate_of.find("referral " + std::to_string(r1->id)),
             std::string::npos);
 
-  // Withdrawal only within the revoke window.
+  // Withdrawal only within the revoke window (75 seconds by default), its last second included.
+  clock_.Advance(75);
   ASSERT_TRUE(registry_->Withdraw(kActor, r2->id, "sent twice").ok());
-  clock_.Advance(31 * 60);
-  EXPECT_EQ(registry_->Withdraw(kActor, r1->id, "late").status().code(),
-            StatusCode::kFailedPrecondition);
+  clock_.Advance(1);
+  Result<Referral> late = registry_->Withdraw(kActor, r1->id, "late");
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(late.status().message().find("revoke window of 75 seconds"), std::string::npos);
 
   // Approval issues an order with the referral's targets and category.
   OrderRequest order;

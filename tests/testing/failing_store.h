@@ -56,8 +56,8 @@ class FailingTransaction final : public Transaction {
     return in_.InsertReferral(r);
   }
   Result<std::optional<Referral>> FindReferral(Id id) override { return in_.FindReferral(id); }
-  Result<std::vector<Referral>> ListReferrals(std::span<const ReferralState> s) override {
-    return in_.ListReferrals(s);
+  Result<std::vector<Referral>> ListReferrals(const ReferralFilter& f) override {
+    return in_.ListReferrals(f);
   }
   Status UpdateReferral(Id id, ReferralState s, std::string_view r, Id o, UnixTime at) override {
     RETURN_IF_ERROR(Tick());

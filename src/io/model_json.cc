@@ -1,0 +1,126 @@
+#include "io/model_json.h"
+
+#include <boost/json.hpp>
+
+namespace interdict {
+
+namespace json = boost::json;
+
+json::value ToJson(const Order& o) {
+  json::array scope;
+  json::array cats;
+  for (int i = 0; i < 32; ++i) {
+    if (o.scope & (1u << i)) scope.emplace_back(Name(static_cast<Scope>(i)));
+    if (o.categories & (1u << i)) cats.emplace_back(Name(static_cast<Category>(i)));
+  }
+  return json::object{{"id", o.id},
+                      {"body", o.body},
+                      {"kind", Name(o.kind)},
+                      {"reference", o.reference},
+                      {"issued", FormatTime(o.issued_at)},
+                      {"effective", FormatTime(o.effective_at)},
+                      {"expires", FormatTime(o.expires_at)},
+                      {"scope", std::move(scope)},
+                      {"categories", std::move(cats)},
+                      {"dynamic", o.dynamic},
+                      {"state", Name(o.state)},
+                      {"state_reason", o.state_reason}};
+}
+
+json::value ToJson(const Referral& r, bool details) {
+  json::object o{{"id", r.id},
+                 {"org_id", r.org_id},
+                 {"org", r.org_name},
+                 {"category", Name(r.category)},
+                 {"state", Name(r.state)},
+                 {"submitted", FormatTime(r.submitted_at)},
+                 {"updated", FormatTime(r.updated_at)},
+                 {"reason", r.reason},
+                 {"target_count", r.target_count}};
+  if (r.order_id != 0) o["order_id"] = r.order_id;
+  if (!details) return o;
+  json::array targets;
+  targets.reserve(r.targets.size());
+  for (const ReferralTarget& t : r.targets) {
+    json::object item{{"kind", TargetKindName(t.target.kind)}, {"value", t.target.value}};
+    if (!t.duplicate_of.empty()) item["duplicate_of"] = t.duplicate_of;
+    targets.push_back(std::move(item));
+  }
+  json::array evidence;
+  for (const Evidence& e : r.evidence) {
+    evidence.push_back(json::object{{"url", e.url},
+                                    {"observed", FormatTime(e.observed_at)},
+                                    {"sha256", e.sha256},
+                                    {"note", e.note}});
+  }
+  o["targets"] = std::move(targets);
+  o["evidence"] = std::move(evidence);
+  return o;
+}
+
+json::value ToJson(const InForceEntry& e) {
+  return json::object{
+      {"kind", TargetKindName(e.target.kind)}, {"value", e.target.value}, {"order_id", e.order_id},
+      {"order_reference", e.reference},        {"body", e.body},          {"in_force", e.in_force}};
+}
+
+json::value ToJson(const ApiToken& t) {
+  json::object o{{"id", t.id},
+                 {"org_id", t.org_id},
+                 {"org", t.org_name},
+                 {"role", Name(t.role)},
+                 {"label", t.label},
+                 {"created", FormatTime(t.created_at)},
+                 {"created_by", t.created_by}};
+  o["revoked"] = t.revoked() ? json::value(FormatTime(t.revoked_at)) : json::value(nullptr);
+  return o;
+}
+
+json::value ToJson(const Acknowledgement& a) {
+  json::object o{{"org_id", a.org_id},
+                 {"order_id", a.order_id},
+                 {"kind", TargetKindName(a.target.kind)},
+                 {"value", a.target.value},
+                 {"status", a.processed ? "processed" : "unprocessed"}};
+  if (a.reason) o["reason"] = Name(*a.reason);
+  o["note"] = a.note;
+  o["at"] = FormatTime(a.at);
+  o["actor"] = a.actor;
+  return o;
+}
+
+json::value ToJson(const OverdueItem& i) {
+  json::object o{{"org_id", i.org_id},
+                 {"org", i.org_name},
+                 {"order_id", i.order_id},
+                 {"order_reference", i.order_reference},
+                 {"body", i.order_body},
+                 {"kind", TargetKindName(i.target.kind)},
+                 {"value", i.target.value},
+                 {"in_force_since", FormatTime(i.in_force_since)},
+                 {"deadline", FormatTime(i.deadline)},
+                 {"status", i.unprocessed_reason ? "unprocessed" : "none"}};
+  if (i.unprocessed_reason) {
+    o["reason"] = Name(*i.unprocessed_reason);
+    o["note"] = i.note;
+    o["acknowledged"] = FormatTime(i.acknowledged_at);
+  }
+  return o;
+}
+
+json::value ToJson(const OverdueCount& c) {
+  json::object o;
+  if (c.org_id != 0) {
+    o["org_id"] = c.org_id;
+    o["org"] = c.org_name;
+  }
+  if (c.order_id != 0) {
+    o["order_id"] = c.order_id;
+    o["order_reference"] = c.order_reference;
+  }
+  o["overdue"] = c.overdue;
+  o["unprocessed"] = c.unprocessed;
+  return o;
+}
+
+}  // namespace interdict
