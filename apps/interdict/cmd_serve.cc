@@ -1,8 +1,14 @@
 // serve: the registry's network services: the RPZ zone-transfer server (src/dns) and the HTTP
 // API (src/http, src/api). Runs until SIGINT or SIGTERM, sweeping expired orders every few
 // seconds so that expiries reach the feeds without anyone running a command.
-#include <atomic>
+//
+// Every line serve writes on standard error goes through one ServeLog: the HTTP server's access
+// and event lines, the DNS server's and the feed follower's events and serve's own, as text
+// (each line stamped with the time) or as one JSON object per line (--log-format json).
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -43,31 +49,299 @@ struct ServeArgs {
   int poll_ms = 50;
   int sweep_seconds = 10;
   std::uint32_t ttl = 60;
+  std::string log_format = "text";  // text | json
+  std::string log_level = "info";   // info | warn | error
+  std::string access_log = "on";    // on | off
 };
 
-std::mutex log_mu;
+// ---- The log ---------------------------------------------------------------------------------
 
-// One line on standard error, stamped with UTC time to the millisecond (tests time NOTIFYs).
-void LogLine(std::string_view line) {
+enum class LogLevel { kInfo = 0, kWarn = 1, kError = 2 };
+
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+// "2026-01-02T03:04:05.678Z": RFC 3339, UTC, to the millisecond (tests time NOTIFYs by it).
+std::string Stamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) %
                   std::chrono::seconds(1);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char stamp[32];
-  (void)std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-  char millis[8];
-  (void)std::snprintf(millis, sizeof(millis), ".%03dZ", static_cast<int>(ms.count()));
-  std::lock_guard<std::mutex> lock(log_mu);
-  std::cerr << stamp << millis << " " << line << std::endl;
+  char stamp[48];
+  const int n = std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                              tm.tm_sec, static_cast<int>(ms.count()));
+  return n > 0 ? std::string(stamp, static_cast<std::size_t>(n)) : std::string();
 }
 
-Result<dns::DnsServerOptions> BuildOptions(const ServeArgs& a) {
+// The length of the well-formed UTF-8 sequence at the start of `s` (2 to 4), or 0.
+std::size_t Utf8SequenceLength(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // no overlong forms
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// Appends `s` as a JSON string. Bytes that are not UTF-8 become U+FFFD, so that every line is
+// valid JSON whatever a client put in its request.
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      char esc[8];
+      (void)std::snprintf(esc, sizeof(esc), "\\u%04x", static_cast<unsigned>(c));
+      out += esc;
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (const std::size_t n = Utf8SequenceLength(s.substr(i)); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\\ufffd";
+      ++i;
+    }
+  }
+  out += '"';
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.size() <= 18 &&
+         s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// What an event line of the servers is, from how it starts ("dns: serial 7; ..."): its event
+// name and level. Lines no entry knows are info events named by their prefix.
+struct EventKind {
+  std::string_view prefix;
+  std::string_view event;
+  LogLevel level;
+};
+constexpr EventKind kEventKinds[] = {
+    {"dns: serving ", "dns.start", LogLevel::kInfo},
+    {"dns: serial ", "dns.serial", LogLevel::kInfo},
+    {"dns: transfer to ", "dns.transfer", LogLevel::kInfo},
+    {"dns: NOTIFY ", "dns.notify", LogLevel::kInfo},
+    {"dns: cannot sign NOTIFY", "dns.notify", LogLevel::kError},
+    {"dns: cannot follow the registry", "dns.follow", LogLevel::kError},
+    {"dns: too many TCP connections", "dns.overload", LogLevel::kWarn},
+    {"http: listening on ", "http.start", LogLevel::kInfo},
+    {"http: stopping", "http.stop", LogLevel::kInfo},
+    {"http: stopped", "http.stop", LogLevel::kInfo},
+    {"http: accept: ", "http.accept", LogLevel::kWarn},
+    {"http: too many connections", "http.overload", LogLevel::kWarn},
+    {"http: connection failed", "http.connection", LogLevel::kWarn},
+    {"http: handler for ", "http.handler", LogLevel::kError},
+    {"http: unexpected exception", "http.error", LogLevel::kError},
+    {"http: dropped a malformed", "http.response", LogLevel::kWarn},
+};
+
+class ServeLog {
+ public:
+  ServeLog(bool json, LogLevel level, bool access) : json_(json), level_(level), access_(access) {}
+
+  bool json() const { return json_; }
+
+  // A line from the HTTP or DNS server: an access line ("ts=... method=GET path=/x status=200
+  // bytes=12 us=85 remote=::1") or an event ("dns: serial 7; ...").
+  void Line(std::string_view line) {
+    if (line.starts_with("ts=")) {
+      Access(line);
+      return;
+    }
+    std::string_view event = line.substr(0, line.find(':'));
+    if (event.size() == line.size() || event.size() > 16) event = "serve";
+    LogLevel level = LogLevel::kInfo;
+    for (const EventKind& k : kEventKinds) {
+      if (line.starts_with(k.prefix)) {
+        event = k.event;
+        level = k.level;
+        break;
+      }
+    }
+    if (level == LogLevel::kInfo && (line.ends_with(": no answer") || line.ends_with("lost)"))) {
+      level = LogLevel::kWarn;
+    }
+    Event(level, event, line);
+  }
+
+  // An event: `text` is the whole line of the text format ("serve: stopping").
+  void Event(LogLevel level, std::string_view event, std::string_view text) {
+    if (level < level_) return;
+    if (!json_) {
+      Write(std::string(text));
+      return;
+    }
+    std::string out = Head(level, event);
+    out += ",\"msg\":";
+    AppendJsonString(out, text);
+    // The serial an event is about ("dns: serial 7; ...", "dns: NOTIFY zone. serial 7 to ...").
+    if (const std::size_t at = text.find("serial "); at != std::string_view::npos) {
+      std::string_view digits = text.substr(at + 7);
+      digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+      if (AllDigits(digits)) {
+        out += ",\"serial\":";
+        out += digits;
+      }
+    }
+    out += '}';
+    Write(std::move(out));
+  }
+
+ private:
+  // key=value pairs separated by spaces; a word without '=' belongs to the value before it.
+  void Access(std::string_view line) {
+    // A response that could not be written ("error=write") is a warning.
+    const LogLevel level =
+        line.find(" error=") != std::string_view::npos ? LogLevel::kWarn : LogLevel::kInfo;
+    if (!access_ || level < level_) return;
+    if (!json_) {
+      Write(std::string(line));
+      return;
+    }
+    std::vector<std::pair<std::string_view, std::string>> fields;
+    while (!line.empty()) {
+      const std::size_t space = line.find(' ');
+      const std::string_view word = line.substr(0, space);
+      line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+      const std::size_t eq = word.find('=');
+      if (eq != std::string_view::npos && eq > 0) {
+        fields.emplace_back(word.substr(0, eq), std::string(word.substr(eq + 1)));
+      } else if (!fields.empty()) {
+        fields.back().second += ' ';
+        fields.back().second += word;
+      }
+    }
+    std::string out = Head(level, "access");
+    for (const auto& [key, value] : fields) {
+      // ts: the line's own stamp, the same as Head's to the millisecond.
+      if (key == "ts" || key == "level" || key == "event") continue;
+      out += ',';
+      AppendJsonString(out, key);
+      out += ':';
+      if ((key == "status" || key == "bytes" || key == "us") && AllDigits(value)) {
+        out += value;
+      } else {
+        AppendJsonString(out, value);
+      }
+    }
+    out += '}';
+    Write(std::move(out));
+  }
+
+  std::string Head(LogLevel level, std::string_view event) const {
+    std::string out;
+    out.reserve(200);
+    out += "{\"ts\":\"";
+    out += Stamp();
+    out += "\",\"level\":\"";
+    out += LevelName(level);
+    out += "\",\"event\":";
+    AppendJsonString(out, event);
+    return out;
+  }
+
+  // One write per line, so that lines from different threads never interleave.
+  void Write(std::string line) {
+    if (!json_) line.insert(0, Stamp() + " ");
+    line += '\n';
+    std::lock_guard<std::mutex> lock(mu_);
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+    std::cerr.flush();
+  }
+
+  const bool json_;
+  const LogLevel level_;
+  const bool access_;
+  std::mutex mu_;
+};
+
+// ---- Options ---------------------------------------------------------------------------------
+
+// A CLI11 check from one of the library's parsers: a bad value, on the command line or in a
+// config file, is refused while the command line is read, before anything starts.
+CLI::Validator Check(std::string name, std::function<Status(const std::string&)> parse) {
+  return {[parse = std::move(parse)](std::string& value) -> std::string {
+            const Status s = parse(value);
+            return s.ok() ? std::string() : s.message();
+          },
+          "", std::move(name)};
+}
+
+Status CheckListen(const std::string& text) {
+  ASSIGN_OR_RETURN(auto host_port, dns::SplitHostPort(text));
+  boost::system::error_code ec;
+  (void)boost::asio::ip::make_address(host_port.first, ec);
+  if (ec) return Status::InvalidArgument("\"" + text + "\": bad address");
+  return Status::Ok();
+}
+
+// "VIEW=ZONE" of --zone; the error names the value.
+Result<dns::RpzZoneSettings> ParseZone(const std::string& z) {
+  const std::size_t eq = z.find('=');
+  if (eq == std::string::npos) {
+    return Status::InvalidArgument(z + ": expected VIEW=ZONE (isp=rpz.example.)");
+  }
+  dns::RpzZoneSettings s;
+  Result<feed::View> view = feed::ParseView(z.substr(0, eq));
+  if (!view.ok()) return view.status().Prefixed(z);
+  s.view = *view;
+  Result<dns::Name> origin = dns::Name::FromText(z.substr(eq + 1));
+  if (!origin.ok()) return origin.status().Prefixed(z);
+  if (origin->is_root()) return Status::InvalidArgument(z + ": not the root");
+  s.origin = *std::move(origin);
+  return s;
+}
+
+// --rate: CLI11's PositiveNumber would print the largest double in its message.
+Status CheckRate(const std::string& text) {
+  double v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !(v > 0) || !std::isfinite(v)) {
+    return Status::InvalidArgument("\"" + text + "\": expected a number above 0");
+  }
+  return Status::Ok();
+}
+
+Result<dns::DnsServerOptions> BuildOptions(const ServeArgs& a, ServeLog& log) {
   dns::DnsServerOptions o;
   o.listen = a.dns_listen;
   o.poll = std::chrono::milliseconds(a.poll_ms);
-  o.log = LogLine;
+  o.log = [&log](std::string_view line) { log.Line(line); };
   std::optional<dns::Name> notice;
   if (!a.notice_host.empty()) {
     ASSIGN_OR_RETURN(notice, dns::Name::FromText(a.notice_host));
@@ -75,16 +349,9 @@ Result<dns::DnsServerOptions> BuildOptions(const ServeArgs& a) {
   std::vector<std::string> zones = a.zones;
   if (zones.empty()) zones = {"isp=rpz.isp.interdict.", "vpn=rpz.vpn.interdict."};
   for (const std::string& z : zones) {
-    const std::size_t eq = z.find('=');
-    if (eq == std::string::npos) {
-      return Status::InvalidArgument("--zone " + z + ": expected VIEW=ZONE (isp=rpz.example.)");
-    }
-    dns::RpzZoneSettings s;
-    ASSIGN_OR_RETURN(s.view, feed::ParseView(z.substr(0, eq)));
-    Result<dns::Name> origin = dns::Name::FromText(z.substr(eq + 1));
-    if (!origin.ok()) return origin.status().Prefixed("--zone " + z);
-    if (origin->is_root()) return Status::InvalidArgument("--zone " + z + ": not the root");
-    s.origin = *std::move(origin);
+    Result<dns::RpzZoneSettings> zone = ParseZone(z);
+    if (!zone.ok()) return zone.status().Prefixed("--zone");
+    dns::RpzZoneSettings s = *std::move(zone);
     s.notice = notice;
     s.ttl = a.ttl;
     o.zones.push_back(std::move(s));
@@ -117,8 +384,8 @@ Result<dns::DnsServerOptions> BuildOptions(const ServeArgs& a) {
 // Keeps the HTTP feeds at the registry's serial: a thread that refreshes the publisher.
 class FeedFollower {
  public:
-  FeedFollower(api::FeedPublisher& feeds, std::chrono::milliseconds poll)
-      : feeds_(feeds), poll_(poll), thread_([this] { Run(); }) {}
+  FeedFollower(api::FeedPublisher& feeds, std::chrono::milliseconds poll, ServeLog& log)
+      : feeds_(feeds), poll_(poll), log_(log), thread_([this] { Run(); }) {}
   ~FeedFollower() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -134,13 +401,17 @@ class FeedFollower {
     while (!cv_.wait_for(lock, poll_, [this] { return stop_; })) {
       lock.unlock();
       Result<bool> moved = feeds_.Refresh();
-      if (!moved.ok()) LogLine("http: cannot follow the registry: " + moved.status().message());
+      if (!moved.ok()) {
+        log_.Event(LogLevel::kError, "http.follow",
+                   "http: cannot follow the registry: " + moved.status().message());
+      }
       lock.lock();
     }
   }
 
   api::FeedPublisher& feeds_;
   std::chrono::milliseconds poll_;
+  ServeLog& log_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -162,7 +433,19 @@ Result<api::FeedPublisherOptions> FeedOptions(const ServeArgs& a) {
   return o;
 }
 
-Result<int> RunServe(Context& ctx, const ServeArgs& a) {
+void LogSweep(ServeLog& log, const Result<SweepReport>& swept) {
+  if (!swept.ok()) {
+    log.Event(LogLevel::kError, "serve.sweep",
+              "serve: expiry sweep failed: " + swept.status().message());
+  } else if (!swept->expired.empty() || !swept->activated.empty()) {
+    log.Event(LogLevel::kInfo, "serve.sweep",
+              "serve: " + std::to_string(swept->expired.size()) + " order(s) expired, " +
+                  std::to_string(swept->activated.size()) + " became effective (serial " +
+                  std::to_string(swept->serial) + ")");
+  }
+}
+
+Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
   if (a.dns_listen.empty() && a.http_listen.empty()) {
     return Status::InvalidArgument(
         "nothing to serve: give --dns-listen ADDR:PORT and/or --http-listen ADDR:PORT");
@@ -177,9 +460,13 @@ Result<int> RunServe(Context& ctx, const ServeArgs& a) {
   if (a.tls_cert.empty() != a.tls_key.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key go together");
   }
-  ASSIGN_OR_RETURN(dns::DnsServerOptions options, BuildOptions(a));
+  ASSIGN_OR_RETURN(dns::DnsServerOptions options, BuildOptions(a, log));
   ASSIGN_OR_RETURN(api::FeedPublisherOptions feed_options, FeedOptions(a));
-  ASSIGN_OR_RETURN(Registry * registry, ctx.Open());
+  // The first sweep is logged like the later ones.
+  ASSIGN_OR_RETURN(Registry * registry, ctx.Open(/*sweep=*/false));
+  Result<SweepReport> swept = registry->Sweep(ctx.actor());
+  if (!swept.ok()) return swept.status().Prefixed("expiry sweep");
+  LogSweep(log, swept);
 
   // The worker threads inherit this mask, so SIGINT and SIGTERM reach sigtimedwait below.
   sigset_t stop_signals;
@@ -206,7 +493,7 @@ Result<int> RunServe(Context& ctx, const ServeArgs& a) {
   if (!a.http_listen.empty()) {
     feeds = std::make_unique<api::FeedPublisher>(*registry, std::move(feed_options));
     RETURN_IF_ERROR(feeds->Refresh().status());
-    follower = std::make_unique<FeedFollower>(*feeds, std::chrono::milliseconds(a.poll_ms));
+    follower = std::make_unique<FeedFollower>(*feeds, std::chrono::milliseconds(a.poll_ms), log);
     api::ApiOptions api_options;
     api_options.rate_per_second = a.rate;
     api_options.rate_burst = 2 * a.rate;
@@ -218,7 +505,7 @@ Result<int> RunServe(Context& ctx, const ServeArgs& a) {
     o.tls_cert_file = a.tls_cert;
     o.tls_key_file = a.tls_key;
     o.metrics = &metrics;
-    o.log = [](const std::string& line) { LogLine(line); };
+    o.log = [&log](const std::string& line) { log.Line(line); };
     http_server = std::make_unique<http::HttpServer>(router, std::move(o));
     RETURN_IF_ERROR(http_server->Start());
     std::cout << "http " << http_server->port() << std::endl;
@@ -231,21 +518,29 @@ Result<int> RunServe(Context& ctx, const ServeArgs& a) {
     if (sig == SIGINT || sig == SIGTERM) break;
     if (std::chrono::steady_clock::now() - last_sweep >= std::chrono::seconds(a.sweep_seconds)) {
       last_sweep = std::chrono::steady_clock::now();
-      Result<SweepReport> swept = registry->Sweep(ctx.actor());
-      if (!swept.ok()) {
-        LogLine("serve: expiry sweep failed: " + swept.status().message());
-      } else if (!swept->expired.empty() || !swept->activated.empty()) {
-        LogLine("serve: " + std::to_string(swept->expired.size()) + " order(s) expired, " +
-                std::to_string(swept->activated.size()) + " became effective (serial " +
-                std::to_string(swept->serial) + ")");
-      }
+      LogSweep(log, registry->Sweep(ctx.actor()));
     }
   }
-  LogLine("serve: stopping");
+  log.Event(LogLevel::kInfo, "serve.stop", "serve: stopping");
   if (http_server) http_server->Stop();
   follower.reset();
   if (dns) dns->Stop();
   return kExitOk;
+}
+
+Result<int> RunServe(Context& ctx, const ServeArgs& a) {
+  const LogLevel level = a.log_level == "error"  ? LogLevel::kError
+                         : a.log_level == "warn" ? LogLevel::kWarn
+                                                 : LogLevel::kInfo;
+  // Outlives the servers, whose threads write to it until they stop.
+  ServeLog log(a.log_format == "json", level, a.access_log != "off");
+  Result<int> code = Serve(ctx, a, log);
+  // In JSON, a failure is a log line like any other (in text, main prints "interdict: ...").
+  if (!code.ok() && log.json()) {
+    log.Event(LogLevel::kError, "serve.error", "interdict: " + code.status().message());
+    return kExitError;
+  }
+  return code;
 }
 
 }  // namespace
@@ -255,34 +550,73 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
   CLI::App* serve = app.add_subcommand(
       "serve",
       "serve the HTTP API and RPZ zones over DNS (AXFR/IXFR, NOTIFY) until SIGINT/SIGTERM");
-  serve->add_option("--dns-listen", a->dns_listen,
-                    "ADDR:PORT for the RPZ server, UDP and TCP (port 0: any free port, printed)");
-  serve->add_option("--zone", a->zones,
-                    "VIEW=ZONE, one per zone served (default isp=rpz.isp.interdict. and "
-                    "vpn=rpz.vpn.interdict.)");
-  serve->add_option("--notice-host", a->notice_host,
-                    "triggers answer with a CNAME to this host (a page naming the order) instead "
-                    "of NXDOMAIN");
+  serve->footer(
+      "Config file: every option above can come from a TOML file instead, given as\n"
+      "`interdict --config FILE serve` (or `serve --config FILE`): keys without their dashes\n"
+      "under [serve] (http-listen = \"127.0.0.1:8080\", zone = [\"isp=rpz.example.\"]), global\n"
+      "ones such as db at the top. The command line overrides the file; an unknown key or a bad\n"
+      "value is an error naming the file and line. See docs/serve.example.toml.");
+  const CLI::Validator listen = Check("ADDR:PORT", CheckListen);
+  serve
+      ->add_option("--dns-listen", a->dns_listen,
+                   "ADDR:PORT for the RPZ server, UDP and TCP (port 0: any free port, printed)")
+      ->check(listen);
+  serve
+      ->add_option("--zone", a->zones,
+                   "VIEW=ZONE, one per zone served (default isp=rpz.isp.interdict. and "
+                   "vpn=rpz.vpn.interdict.)")
+      ->check(Check("VIEW=ZONE", [](const std::string& z) { return ParseZone(z).status(); }));
+  serve
+      ->add_option("--notice-host", a->notice_host,
+                   "triggers answer with a CNAME to this host (a page naming the order) instead "
+                   "of NXDOMAIN")
+      ->check(Check("NAME", [](const std::string& n) { return dns::Name::FromText(n).status(); }));
   serve->add_option("--ttl", a->ttl, "TTL of the zone's records (default 60)");
-  serve->add_option("--notify", a->notify, "ADDR:PORT of a secondary to NOTIFY on each serial");
-  serve->add_option("--allow-transfer", a->allow_transfer,
-                    "networks that may transfer the zones (default 127.0.0.0/8 and ::1)");
-  serve->add_option("--tsig-key", a->tsig_keys,
-                    "[hmac-sha256:]NAME:BASE64SECRET, a key that may sign transfer requests");
+  serve->add_option("--notify", a->notify, "ADDR:PORT of a secondary to NOTIFY on each serial")
+      ->check(listen);
+  serve
+      ->add_option("--allow-transfer", a->allow_transfer,
+                   "networks that may transfer the zones (default 127.0.0.0/8 and ::1)")
+      ->check(
+          Check("NETWORK", [](const std::string& n) { return dns::Network::Parse(n).status(); }));
+  serve
+      ->add_option("--tsig-key", a->tsig_keys,
+                   "[hmac-sha256:]NAME:BASE64SECRET, a key that may sign transfer requests")
+      ->check(Check("KEY", [](const std::string& k) { return dns::ParseTsigKey(k).status(); }));
   serve->add_flag("--require-tsig", a->require_tsig,
                   "transfers must be signed with one of the --tsig-key keys");
   serve->add_option("--notify-key", a->notify_key, "sign NOTIFY messages with this key's name");
-  serve->add_option("--http-listen", a->http_listen,
-                    "ADDR:PORT for the HTTP API ([::1]:PORT for IPv6; port 0: any free port, "
-                    "printed)");
-  serve->add_option("--http-threads", a->http_threads, "HTTP worker threads (default 2)");
-  serve->add_option("--tls-cert", a->tls_cert, "PEM certificate chain: serve HTTPS");
-  serve->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert");
-  serve->add_option("--sign-key", a->sign_key,
-                    "secret key file (keys generate): sign every HTTP feed document");
-  serve->add_option("--rate", a->rate, "HTTP requests per second per token (default 100)");
-  serve->add_option("--poll-ms", a->poll_ms,
-                    "how often to look for changes made by other processes (default 50)");
+  serve
+      ->add_option("--http-listen", a->http_listen,
+                   "ADDR:PORT for the HTTP API ([::1]:PORT for IPv6; port 0: any free port, "
+                   "printed)")
+      ->check(listen);
+  serve->add_option("--http-threads", a->http_threads, "HTTP worker threads (default 2)")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--tls-cert", a->tls_cert, "PEM certificate chain: serve HTTPS")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  serve
+      ->add_option("--sign-key", a->sign_key,
+                   "secret key file (keys generate): sign every HTTP feed document")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--rate", a->rate, "HTTP requests per second per token (default 100)")
+      ->check(Check("RATE", CheckRate));
+  serve
+      ->add_option("--poll-ms", a->poll_ms,
+                   "how often to look for changes made by other processes (default 50)")
+      ->check(CLI::Range(1, 60000));
+  serve
+      ->add_option("--log-format", a->log_format,
+                   "standard error as text lines (default) or json, one object per line")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve
+      ->add_option("--log-level", a->log_level,
+                   "least level logged: info (default; access lines), warn or error")
+      ->check(CLI::IsMember({"info", "warn", "error"}));
+  serve->add_option("--access-log", a->access_log, "one line per HTTP request: on (default) or off")
+      ->check(CLI::IsMember({"on", "off"}));
   SetAction(serve, [&ctx, a]() { return RunServe(ctx, *a); });
 }
 

@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
+#include <map>
+#include <sstream>
 
 #include "cli.h"
 
@@ -27,6 +30,122 @@ std::string DefaultDb() {
 }
 // NOLINTEND(concurrency-mt-unsafe)
 
+// The config file (--config FILE): CLI11's TOML reader, which also notes the line of each key
+// ("serve.rate") and section ("serve.++", as CLI11 names its opening) so that errors can name it.
+class ConfigReader : public CLI::ConfigBase {
+ public:
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    const std::string text{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
+    lines_.clear();
+    std::istringstream lines(text);
+    std::string line;
+    std::string section;
+    bool in_array = false;  // the continuation lines of a multi-line [ ... ] value
+    for (int n = 1; std::getline(lines, line); ++n) {
+      line = CLI::detail::trim_copy(line);
+      if (in_array) {
+        in_array = line.empty() || line.back() != ']';
+        continue;
+      }
+      if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+      if (line.front() == '[' && line.back() == ']') {
+        section = CLI::detail::trim_copy(line.substr(1, line.size() - 2), "[] ");
+        if (CLI::detail::to_lower(section) == "default") section.clear();
+        if (!section.empty()) lines_.emplace(section + ".++", n);
+        continue;
+      }
+      const std::size_t eq = line.find('=');
+      std::string key = CLI::detail::trim_copy(line.substr(0, eq));
+      CLI::detail::remove_quotes(key);
+      if (!section.empty()) key.insert(0, section + ".");
+      lines_.emplace(key, n);
+      if (eq != std::string::npos) {
+        const std::string value = CLI::detail::trim_copy(line.substr(eq + 1));
+        in_array = !value.empty() && value.front() == '[' && value.back() != ']';
+      }
+    }
+    std::istringstream again(text);
+    return CLI::ConfigBase::from_config(again);
+  }
+
+  // The line of a key or section of the last file read, or 0.
+  int LineOf(const std::string& fullname) const {
+    const auto it = lines_.find(fullname);
+    return it == lines_.end() ? 0 : it->second;
+  }
+
+  // The key of the last file read that sets option `name` ("rate" → "serve.rate"), or "".
+  std::string KeyOf(const std::string& name) const {
+    for (const auto& [key, line] : lines_) {
+      if (key == name || key.ends_with("." + name)) return key;
+    }
+    return "";
+  }
+
+ private:
+  mutable std::map<std::string, int> lines_;
+};
+
+// Reports a parse error that comes from the config file, naming the file, the line and the key
+// ("serve.toml:7: unknown key serve.rat"). False when the error is not the file's.
+bool ReportConfigError(const CLI::ParseError& e, CLI::App& app, const std::string& file,
+                       const ConfigReader& reader, const std::vector<std::string>& args) {
+  const std::string what = e.what();
+  const auto where = [&](const std::string& key) {
+    const int line = reader.LineOf(key);
+    return "interdict: " + file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
+  };
+  if (dynamic_cast<const CLI::FileError*>(&e) != nullptr) {
+    std::cerr << "interdict: --config " << file << ": no such file, or not readable\n";
+    return true;
+  }
+  if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
+    static const std::string kUnknown = "INI was not able to parse ";
+    if (!what.starts_with(kUnknown)) {
+      const std::string key = what.substr(0, what.find(':'));
+      std::cerr << where(key) << key << ": may not be set in a config file\n";
+      return true;
+    }
+    const std::string key = what.substr(kUnknown.size());
+    if (key.ends_with(".++")) {
+      const std::string section = key.substr(0, key.size() - 3);
+      std::cerr << where(key) << "unknown section [" << section
+                << "] (serve's options go under [serve])\n";
+      return true;
+    }
+    const std::size_t dot = key.rfind('.');
+    const std::string name = key.substr(dot == std::string::npos ? 0 : dot + 1);
+    std::string hint;
+    if (dot != std::string::npos && app.get_option_no_throw("--" + name) != nullptr) {
+      hint = " (" + name + " is a global option: set it at the top, before any [section])";
+    } else if (dot == std::string::npos) {
+      for (CLI::App* sub :
+           app.get_subcommands([](CLI::App* s) { return s->get_name() == "serve"; })) {
+        if (sub->get_option_no_throw("--" + name) != nullptr) {
+          hint = " (an option of serve: set it under [serve])";
+        }
+      }
+    }
+    std::cerr << where(key) << "unknown key " << key << hint << "\n";
+    return true;
+  }
+  // A bad value: CLI11 names the option ("--rate: Value 0 not in range 1 to 60000"). It is the
+  // file's when the file sets that option and the command line does not.
+  const std::size_t dashes = what.find("--");
+  if (dashes == std::string::npos) return false;
+  const std::size_t end = what.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", dashes + 2);
+  const std::string name =
+      what.substr(dashes + 2, end == std::string::npos ? end : end - dashes - 2);
+  const std::string key = reader.KeyOf(name);
+  if (name.empty() || key.empty()) return false;
+  for (const std::string& arg : args) {
+    if (arg == "--" + name || arg.starts_with("--" + name + "=")) return false;
+  }
+  std::cerr << where(key) << key << ": " << what << "\n";
+  return true;
+}
+
 int Run(int argc, char** argv) {
   using namespace interdict::cli;
   CLI::App app{"interdict: registry of court-ordered and administrative blocking orders"};
@@ -38,6 +157,14 @@ int Run(int argc, char** argv) {
   app.add_option("--actor", globals.actor,
                  "who is acting, for the audit trail (default $INTERDICT_ACTOR or $USER)");
   app.add_flag("--json", globals.json, "machine-readable output");
+  auto config_reader = std::make_shared<ConfigReader>();
+  app.config_formatter(config_reader);
+  CLI::Option* config = app.set_config(
+      "--config", "",
+      "TOML file of options: global ones (db, actor) at the top, serve's under [serve] "
+      "(docs/serve.example.toml); the command line overrides it");
+  config->type_name("FILE");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();
 
   Context ctx(globals);
@@ -59,6 +186,11 @@ int Run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (!config->results().empty() &&
+        ReportConfigError(e, app, config->results().front(), *config_reader,
+                          std::vector<std::string>(argv + 1, argv + argc))) {
+      return kExitError;
+    }
     app.exit(e);
     return kExitError;
   } catch (const std::exception& e) {

@@ -415,4 +415,104 @@ serve_rc=0
 wait "$serve_pid" || serve_rc=$?
 expect_eq "serve stops cleanly on SIGTERM" "$serve_rc" 0
 
+echo "== serve --config FILE: options from a TOML file, flags override it, errors name the file"
+# serve_start NAME ARGS...: runs "$bin" ARGS in the background (stdout and stderr in
+# $tmp/NAME.out and .err) and waits for the HTTP port it prints.
+serve_start() {
+  local name=$1
+  shift
+  "$bin" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  serve_pid=$!
+  for _ in $(seq 100); do grep -q '^http ' "$tmp/$name.out" 2>/dev/null && break; sleep 0.1; done
+  http_port=$(awk '/^http /{print $2}' "$tmp/$name.out")
+}
+serve_stop() {  # serve_stop WHAT
+  kill -TERM "$serve_pid"
+  local rc=0
+  wait "$serve_pid" || rc=$?
+  expect_eq "$1 stops cleanly on SIGTERM" "$rc" 0
+}
+# The registry comes from the file (db, at the top): $INTERDICT_DB names another one, where the
+# token does not exist.
+printf '%s\n' '# serve for the tests' "db = \"$ac_db\"" '' '[serve]' \
+  'http-listen = "127.0.0.1:0"   # any free port, printed' 'poll-ms = 20' 'log-format = "json"' \
+  'zone = ["isp=rpz.cfg.example.", "vpn=rpz.vpn.cfg.example."]' >"$tmp/serve.toml"
+serve_start cfg --config "$tmp/serve.toml" serve
+expect_contains "serve listens where the file says" "$(cat "$tmp/cfg.out")" "http "
+resp=$(get '/feeds/isp/snapshot?format=domains')
+expect_eq "serve from the file's registry" "$(head -1 <<<"$resp" | cut -d' ' -f1)" 200
+expect_contains "the file's registry" "$resp" "live.example"
+expect_contains "the file's zone name" "$(get '/feeds/isp/snapshot?format=rpz')" "rpz.cfg.example."
+# A path with a quote, a backslash and bytes that are not UTF-8 must still log valid JSON.
+python3 - "$http_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b'GET /odd"\\\xff\xc3\xa9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+s.recv(100)
+PY
+serve_stop "serve --config"
+# Every line on standard error is a JSON object, and the request above has its access line.
+json_log_check() {  # json_log_check FILE: prints ok, or what is wrong
+  python3 -c '
+import json, re, sys
+lines = [json.loads(l) for l in sys.stdin]
+assert lines, "no lines"
+for d in lines:
+    assert isinstance(d, dict) and {"ts", "level", "event"} <= d.keys(), d
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["ts"]), d
+    assert d["level"] in ("info", "warn", "error"), d
+assert any(d["event"] == "access" and d.get("method") == "GET" and
+           d.get("path") == "/feeds/isp/snapshot" and d.get("status") == 200 and
+           isinstance(d.get("bytes"), int) and isinstance(d.get("us"), int) and
+           d.get("remote") == "127.0.0.1" for d in lines), "no access line for the request"
+assert any(d["event"] == "http.start" and "msg" in d for d in lines), "no http.start event"
+assert any(d["event"] == "access" and d["path"] == "/odd\"\\\ufffd\u00e9" for d in lines), "odd path"
+print("ok")' <"$1" 2>&1 | tail -1
+}
+expect_eq "--log-format json: one JSON object per line, with the access line" \
+  "$(json_log_check "$tmp/cfg.err")" ok
+# A flag on the command line (after the subcommand here) overrides the file.
+serve_start over serve --config "$tmp/serve.toml" --log-format text --poll-ms 30
+expect_eq "overridden: still serving" \
+  "$(get '/feeds/isp/snapshot?format=domains' | head -1 | cut -d' ' -f1)" 200
+serve_stop "serve --config with flags"
+expect_eq "--log-format text overrides the file: no JSON" "$(grep -c '^{' "$tmp/over.err")" 0
+access_re='^[0-9-]{10}T[0-9:.]{12}Z ts=[0-9-]{10}T[0-9:.]{12}Z method=GET path=/feeds/isp/snapshot'
+access_re+=' status=200 bytes=[0-9]+ us=[0-9]+ remote=127\.0\.0\.1$'
+expect_eq "text access line as before" "$(grep -cE "$access_re" "$tmp/over.err")" 1
+expect_eq "json_log_check fails on text" "$(json_log_check "$tmp/over.err" | grep -c '^ok$')" 0
+serve_start quiet --config "$tmp/serve.toml" serve --access-log off
+get /healthz >/dev/null
+serve_stop "serve --access-log off"
+expect_eq "--access-log off: no access line" "$(grep -c '"access"' "$tmp/quiet.err")" 0
+expect_contains "--access-log off: events still logged" "$(cat "$tmp/quiet.err")" '"event":"http.start"'
+# Errors: exit 2, nothing started (no port printed), the file (and line) named. timeout: a
+# serve that wrongly starts fails the check instead of hanging the test.
+expect_exit 2 -- timeout 10 "$bin" --config "$tmp/missing.toml" serve
+expect_contains "missing file named" "$err" "$tmp/missing.toml"
+expect_eq "missing file: nothing started" "$out" ""
+printf '[serve]\nhttp-listen = "127.0.0.1:0"\nrat = 5\n' >"$tmp/bad-key.toml"
+expect_exit 2 -- timeout 10 "$bin" serve --config "$tmp/bad-key.toml"
+expect_contains "unknown key named with its line" "$err" "$tmp/bad-key.toml:3: unknown key serve.rat"
+expect_eq "unknown key: nothing started" "$out" ""
+printf 'http-listen = "127.0.0.1:0"\n' >"$tmp/bad-place.toml"
+expect_exit 2 -- timeout 10 "$bin" --config "$tmp/bad-place.toml" serve
+expect_contains "a serve key at the top" "$err" \
+  "bad-place.toml:1: unknown key http-listen (an option of serve"
+printf '[serve]\nhttp-listen = "127.0.0.1:0"\n\npoll-ms = 0\n' >"$tmp/bad-value.toml"
+expect_exit 2 -- timeout 10 "$bin" --config "$tmp/bad-value.toml" serve
+expect_contains "bad value named with its line" "$err" \
+  "$tmp/bad-value.toml:4: serve.poll-ms: --poll-ms"
+expect_eq "bad value: nothing started" "$out" ""
+printf '[serve]\nhttp-listen = "127.0.0.1:0"\nzone = ["isp=rpz.example.", "nope=x."]\n' \
+  >"$tmp/bad-zone.toml"
+expect_exit 2 -- timeout 10 "$bin" --config "$tmp/bad-zone.toml" serve
+expect_contains "bad zone named" "$err" "bad-zone.toml:3: serve.zone: --zone: nope=x.: unknown view"
+expect_exit 2 -- timeout 10 "$bin" --config "$tmp/bad-value.toml" serve --poll-ms 0
+expect_contains "a bad flag is the command line's" "$err" "--poll-ms: Value 0"
+expect_eq "a bad flag is not blamed on the file" "$(grep -c bad-value.toml <<<"$err")" 0
+# The documented example is a valid config file (--help runs after the file is read).
+expect_exit 0 -- "$bin" --config "$(dirname "$0")/../../docs/serve.example.toml" serve --help
+expect_contains "help mentions the config file" "$out" "docs/serve.example.toml"
+
 finish
