@@ -35,6 +35,7 @@ struct ServeArgs {
   std::string dns_listen;
   std::string http_listen;
   int http_threads = 2;
+  std::size_t max_body_kib = 4096;  // 10,000 acknowledgements of long names fit
   std::string tls_cert;
   std::string tls_key;
   std::string sign_key;            // secret key file: the HTTP feeds are signed with it
@@ -502,6 +503,7 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     http::HttpServerOptions o;
     o.listen = a.http_listen;
     o.threads = a.http_threads;
+    o.max_body = a.max_body_kib * 1024;
     o.tls_cert_file = a.tls_cert;
     o.tls_key_file = a.tls_key;
     o.metrics = &metrics;
@@ -593,6 +595,10 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
       ->check(listen);
   serve->add_option("--http-threads", a->http_threads, "HTTP worker threads (default 2)")
       ->check(CLI::Range(1, 64));
+  serve
+      ->add_option("--max-body-kib", a->max_body_kib,
+                   "largest request body in KiB; larger ones get 413 (default 4096)")
+      ->check(CLI::Range(1, 65536));
   serve->add_option("--tls-cert", a->tls_cert, "PEM certificate chain: serve HTTPS")
       ->check(CLI::ExistingFile);
   serve->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert")
