@@ -105,7 +105,7 @@ class AckRoutes {
     bad.message = std::to_string(errors.size()) + " of " + std::to_string(list.size()) +
                   " items were refused; nothing was written";
     bad.items = std::move(errors);
-    throw bad;
+    Throw(std::move(bad));
   }
 
   HttpResponse List(const HttpRequest& req, const Principal& p) {

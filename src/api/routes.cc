@@ -2,8 +2,13 @@
 
 #include <charconv>
 #include <unordered_map>
+#include <utility>
 
 namespace interdict::api {
+
+void Throw(BadRequest&& bad) {
+  throw BadRequest(std::move(bad));
+}
 
 void Refuse(std::string field, std::string message, int status) {
   BadRequest bad;
@@ -15,7 +20,7 @@ void Refuse(std::string field, std::string message, int status) {
                              : "invalid";
   bad.field = std::move(field);
   bad.message = std::move(message);
-  throw bad;
+  Throw(std::move(bad));
 }
 
 std::string Actor(const Principal& p) {
@@ -219,7 +224,7 @@ TargetList ReadTargets(const Fields& body, std::string_view key, std::size_t max
     bad.message = std::to_string(errors.size()) + " of " + std::to_string(items.size()) +
                   " targets are not valid; nothing was written";
     bad.items = std::move(errors);
-    throw bad;
+    Throw(std::move(bad));
   }
   return out;
 }

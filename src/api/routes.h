@@ -53,6 +53,7 @@ struct BadRequest {
   json::value items;  // null, or an array of {"index", "field", "message"}
 };
 [[noreturn]] void Refuse(std::string field, std::string message, int status = 400);
+[[noreturn]] void Throw(BadRequest&& bad);
 
 // A principal's name in the audit trail: "api:IFPI/rightsholder#3" (organization, role, token).
 std::string Actor(const Principal& p);

@@ -346,6 +346,7 @@ class WorkflowRoutes {
     Result<std::size_t> added = registry_.AddTargets(Actor(p), id, list.targets, reason, &fresh);
     if (!added.ok()) return WorkflowError(added.status());
     std::vector<std::string> results;
+    results.reserve(fresh.size());
     for (bool attached : fresh) results.emplace_back(attached ? "attached" : "already-attached");
     const std::vector<std::string> notes(list.targets.size());
     return JsonResponse(
