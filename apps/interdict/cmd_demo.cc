@@ -48,11 +48,9 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   ReferralRequest ripping;
   ripping.org = "IFPI";
   ripping.category = Category::kStreamRipping;
-  for (const char* t : {"*.ytmp3-demo.example", "mp3-rip-demo.example",
-                        "url:https://convert-demo.example/youtube-to-mp3*"}) {
-    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
-    ripping.targets.push_back(std::move(target));
-  }
+  ASSIGN_OR_RETURN(ripping.targets,
+                   ParseTargets({"*.ytmp3-demo.example", "mp3-rip-demo.example",
+                                 "url:https://convert-demo.example/youtube-to-mp3*"}));
   ripping.evidence.push_back({"https://ytmp3-demo.example/", now - 2 * kDay,
                               Sha256Hex("demo capture: ytmp3-demo.example front page"),
                               "converter offers MP3 downloads of label-owned videos"});
@@ -78,10 +76,7 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   ReferralRequest sports;
   sports.org = "LaLiga";
   sports.category = Category::kLiveSports;
-  for (const char* t : {"ip:104.16.0.1", "futbol-live-demo.example"}) {
-    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
-    sports.targets.push_back(std::move(target));
-  }
+  ASSIGN_OR_RETURN(sports.targets, ParseTargets({"ip:104.16.0.1", "futbol-live-demo.example"}));
   sports.evidence.push_back({"http://futbol-live-demo.example/match", now - 3600,
                              Sha256Hex("demo capture: live match stream"), "live match stream"});
   ASSIGN_OR_RETURN(Referral r2, reg.Refer(actor, sports));
@@ -98,10 +93,8 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   ReferralRequest locker;
   locker.org = "Motion Picture Association";
   locker.category = Category::kCyberlocker;
-  for (const char* t : {"filelocker-demo.example", "*.cdn.filelocker-demo.example"}) {
-    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
-    locker.targets.push_back(std::move(target));
-  }
+  ASSIGN_OR_RETURN(locker.targets,
+                   ParseTargets({"filelocker-demo.example", "*.cdn.filelocker-demo.example"}));
   locker.evidence.push_back({"https://filelocker-demo.example/f/8x2k", now - 6 * 3600,
                              Sha256Hex("demo capture: film download page"),
                              "full film offered for download"});
@@ -130,10 +123,7 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   o3.expires_at = now + 90 * kDay;
   o3.scope = Bit(Scope::kAppstore);
   o3.categories = Bit(Category::kPirateApp) | Bit(Category::kIptv);
-  for (const char* t : {"play:com.example.freeiptv", "apple:id1234567890"}) {
-    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
-    o3.targets.push_back(std::move(target));
-  }
+  ASSIGN_OR_RETURN(o3.targets, ParseTargets({"play:com.example.freeiptv", "apple:id1234567890"}));
   RETURN_IF_ERROR(reg.CreateOrder(actor, o3).status());
 
   OrderRequest o4;
@@ -144,10 +134,8 @@ Status Seed(Registry& reg, std::string_view actor, const std::string& data) {
   o4.expires_at = now + 60 * kDay;
   o4.scope = Bit(Scope::kSearch);
   o4.categories = Bit(Category::kLiveSports);
-  for (const char* t : {"search:https://streams-demo.example/laliga", "cidr:198.51.100.0/24"}) {
-    ASSIGN_OR_RETURN(Target target, ParseTarget(t));
-    o4.targets.push_back(std::move(target));
-  }
+  ASSIGN_OR_RETURN(o4.targets, ParseTargets({"search:https://streams-demo.example/laliga",
+                                             "cidr:198.51.100.0/24"}));
   ASSIGN_OR_RETURN(Order order4, reg.CreateOrder(actor, o4));
   RETURN_IF_ERROR(
       reg.Lift(actor, order4.id, "lifted on appeal: the network is shared hosting").status());

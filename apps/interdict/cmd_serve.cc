@@ -83,60 +83,11 @@ std::string Stamp() {
   return n > 0 ? std::string(stamp, static_cast<std::size_t>(n)) : std::string();
 }
 
-// The length of the well-formed UTF-8 sequence at the start of `s` (2 to 4), or 0.
-std::size_t Utf8SequenceLength(std::string_view s) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char c = byte(0);
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;  // no overlong forms
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return n;
-}
-
-// Appends `s` as a JSON string. Bytes that are not UTF-8 become U+FFFD, so that every line is
-// valid JSON whatever a client put in its request.
+// Appends `s` as a JSON string, quotes included (http::AppendJsonEscaped makes every line valid
+// JSON whatever bytes a client put in its request).
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      char esc[8];
-      (void)std::snprintf(esc, sizeof(esc), "\\u%04x", static_cast<unsigned>(c));
-      out += esc;
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-    } else if (const std::size_t n = Utf8SequenceLength(s.substr(i)); n > 0) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\\ufffd";
-      ++i;
-    }
-  }
+  http::AppendJsonEscaped(out, s);
   out += '"';
 }
 

@@ -221,11 +221,7 @@ class AckRoutes {
 
 void AddAckRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options) {
   auto routes = std::make_shared<AckRoutes>(registry, options);
-  auto on = [routes](HttpResponse (AckRoutes::*method)(const HttpRequest&, const Principal&)) {
-    return [routes, method](const HttpRequest& req, const Principal& p) {
-      return ((*routes).*method)(req, p);
-    };
-  };
+  auto on = [&routes](auto method) { return On(routes, method); };
   const RoleSet readers = kIntermediaries | kAuthority | Roles({Role::kAuditor});
   sink.Add("POST", "/v1/acks", kIntermediaries, "acknowledge items", on(&AckRoutes::Acknowledge));
   sink.Add("GET", "/v1/acks", readers, "read acknowledgements", on(&AckRoutes::List));

@@ -167,13 +167,14 @@ class Api::Impl : public RouteSink {
     try {
       return handler(p);
     } catch (const BadRequest& bad) {
-      HttpResponse r = HttpResponse::Error(bad.status, bad.code, bad.message, bad.field);
-      if (!bad.items.is_null()) {
-        json::value v = json::parse(r.body);
-        v.as_object()["items"] = bad.items;
-        r.body = json::serialize(v);
+      if (bad.items.is_null()) {
+        return HttpResponse::Error(bad.status, bad.code, bad.message, bad.field);
       }
-      return r;
+      // HttpResponse::Error's object, with the refused items beside it.
+      json::object error{{"code", bad.code}, {"message", bad.message}};
+      if (!bad.field.empty()) error["field"] = bad.field;
+      return JsonResponse(bad.status,
+                          json::object{{"error", std::move(error)}, {"items", bad.items}});
     } catch (const std::exception& e) {
       return HttpResponse::Error(500, "internal", e.what());
     }

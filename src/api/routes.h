@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -131,6 +132,16 @@ class RouteSink {
   virtual void Add(std::string method, std::string pattern, RoleSet roles, std::string what,
                    RouteHandler handler) = 0;
 };
+
+// A handler that calls `method` on the shared `routes` object, which lives as long as the
+// router holds the handler.
+template <typename Routes>
+RouteHandler On(std::shared_ptr<Routes> routes,
+                HttpResponse (Routes::*method)(const HttpRequest&, const Principal&)) {
+  return [routes = std::move(routes), method](const HttpRequest& req, const Principal& p) {
+    return ((*routes).*method)(req, p);
+  };
+}
 
 // Referrals, review and orders (workflow.cc).
 void AddWorkflowRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);

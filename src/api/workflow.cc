@@ -373,11 +373,7 @@ class WorkflowRoutes {
 void AddWorkflowRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options) {
   // Each handler holds the routes object, so it lives as long as the router.
   auto routes = std::make_shared<WorkflowRoutes>(registry, options);
-  auto on = [routes](HttpResponse (WorkflowRoutes::*method)(const HttpRequest&, const Principal&)) {
-    return [routes, method](const HttpRequest& req, const Principal& p) {
-      return ((*routes).*method)(req, p);
-    };
-  };
+  auto on = [&routes](auto method) { return On(routes, method); };
   const RoleSet readers = kAuthority | Roles({Role::kRightsholder, Role::kAuditor});
   const RoleSet admin = Roles({Role::kAuthorityAdmin});
   const RoleSet rightsholder = Roles({Role::kRightsholder});

@@ -64,7 +64,9 @@ bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space);
 // server answers 400).
 Status ParseTarget(std::string_view target, HttpRequest& request);
 
-// Appends `text` to `out` as the contents of a JSON string (quotes not included).
+// Appends `text` to `out` as the contents of a JSON string (quotes not included): quotes,
+// backslashes and control characters escaped, bytes that are not well-formed UTF-8 replaced by
+// U+FFFD, so the output is valid JSON whatever the bytes (request paths, header values).
 void AppendJsonEscaped(std::string& out, std::string_view text);
 
 }  // namespace interdict::http

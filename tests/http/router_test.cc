@@ -131,6 +131,14 @@ TEST(Message, HeadersBearerAndErrors) {
   EXPECT_EQ(e.status, 422);
   EXPECT_EQ(e.body,
             R"({"error":{"code":"invalid","message":"bad \"x\"\n\u0001","field":"targets[0]"}})");
+  // Whatever bytes a client sent, an error naming them is valid JSON: well-formed UTF-8 stays,
+  // anything else (a lone continuation byte, an overlong form, a surrogate) becomes U+FFFD.
+  std::string text;
+  AppendJsonEscaped(
+      text, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb5|\x80|\xc0\xaf|\xed\xa0\x80|\xff\t\x7f");
+  EXPECT_EQ(text,
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb5|\\ufffd|\\ufffd\\ufffd|"
+            "\\ufffd\\ufffd\\ufffd|\\ufffd\\t\\u007f");
   const HttpResponse j = HttpResponse::Json(201, "{}");
   EXPECT_EQ(j.status, 201);
   EXPECT_EQ(j.content_type, "application/json");
