@@ -5,6 +5,8 @@
 // Every line serve writes on standard error goes through one ServeLog: the HTTP server's access
 // and event lines, the DNS server's and the feed follower's events and serve's own, as text
 // (each line stamped with the time) or as one JSON object per line (--log-format json).
+#include <unistd.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "api/api.h"
 #include "api/feeds.h"
@@ -103,6 +106,83 @@ struct EventKind {
   std::string_view event;
   LogLevel level;
 };
+// Writes lines to standard error from a thread of its own, so that a thread logging never waits
+// for write(2) or for another thread's write: Append only copies the line into a buffer under a
+// mutex. The writer takes the whole buffer at once (lines written under load share one write).
+// When standard error does not keep up and kMaxPending bytes wait, further lines are dropped and
+// counted; the count is written when the writer catches up. The destructor writes what is left.
+class LineWriter {
+ public:
+  LineWriter() : thread_([this] { Run(); }) {}
+  ~LineWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
+
+  // `line` ends in a newline.
+  void Append(std::string_view line) {
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending_.size() + line.size() > kMaxPending) {
+        ++dropped_;
+        return;
+      }
+      wake = pending_.empty();
+      pending_ += line;
+    }
+    if (wake) cv_.notify_one();
+  }
+
+ private:
+  static constexpr std::size_t kMaxPending = std::size_t{8} << 20;
+
+  void Run() {
+    std::string out;
+    for (;;) {
+      std::uint64_t dropped = 0;
+      bool stop = false;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+        out.swap(pending_);
+        pending_.clear();
+        dropped = std::exchange(dropped_, 0);
+        stop = stop_;
+      }
+      if (dropped > 0) {
+        out += Stamp() + " log: standard error fell behind; " + std::to_string(dropped) +
+               " line(s) dropped\n";
+      }
+      WriteAll(out);
+      out.clear();
+      if (stop) return;
+    }
+  }
+
+  static void WriteAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(STDERR_FILENO, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // standard error is gone: nothing else to tell
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string pending_;        // guarded by mu_
+  std::uint64_t dropped_ = 0;  // guarded by mu_
+  bool stop_ = false;          // guarded by mu_
+  std::thread thread_;         // last: starts once the rest is built
+};
+
 constexpr EventKind kEventKinds[] = {
     {"dns: serving ", "dns.start", LogLevel::kInfo},
     {"dns: serial ", "dns.serial", LogLevel::kInfo},
@@ -127,6 +207,8 @@ class ServeLog {
   ServeLog(bool json, LogLevel level, bool access) : json_(json), level_(level), access_(access) {}
 
   bool json() const { return json_; }
+  // Whether access lines are wanted at all (the HTTP server formats none otherwise).
+  bool access() const { return access_; }
 
   // A line from the HTTP or DNS server: an access line ("ts=... method=GET path=/x status=200
   // bytes=12 us=85 remote=::1") or an event ("dns: serial 7; ...").
@@ -227,19 +309,17 @@ class ServeLog {
     return out;
   }
 
-  // One write per line, so that lines from different threads never interleave.
+  // Whole lines, so that lines from different threads never interleave.
   void Write(std::string line) {
     if (!json_) line.insert(0, Stamp() + " ");
     line += '\n';
-    std::lock_guard<std::mutex> lock(mu_);
-    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
-    std::cerr.flush();
+    writer_.Append(line);
   }
 
   const bool json_;
   const LogLevel level_;
   const bool access_;
-  std::mutex mu_;
+  LineWriter writer_;
 };
 
 // ---- Options ---------------------------------------------------------------------------------
@@ -459,6 +539,7 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     o.tls_key_file = a.tls_key;
     o.metrics = &metrics;
     o.log = [&log](const std::string& line) { log.Line(line); };
+    if (log.access()) o.access_log = o.log;
     http_server = std::make_unique<http::HttpServer>(router, std::move(o));
     RETURN_IF_ERROR(http_server->Start());
     std::cout << "http " << http_server->port() << std::endl;

@@ -97,22 +97,22 @@ class Api::Impl : public RouteSink {
       r.headers.emplace_back("Cache-Control", "max-age=3600");
       return r;
     });
-    Add("GET", "/metrics", Roles({Role::kAuthorityAdmin, Role::kAuditor}), "read the metrics",
-        [this](const HttpRequest&, const Principal&) {
-          HttpResponse r;
-          r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-          r.body = metrics_.Render();
-          return r;
-        });
+    AddInline("GET", "/metrics", Roles({Role::kAuthorityAdmin, Role::kAuditor}), "read the metrics",
+              [this](const HttpRequest&, const Principal&) {
+                HttpResponse r;
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                r.body = metrics_.Render();
+                return r;
+              });
     const RoleSet feed_readers = kAuthority | kIntermediaries | Roles({Role::kAuditor});
     for (const bool delta : {false, true}) {
       for (const bool sig : {false, true}) {
         const std::string route =
             std::string("/feeds/{view}/") + (delta ? "delta" : "snapshot") + (sig ? ".sig" : "");
-        Add("GET", route, feed_readers, "read feeds",
-            [this, delta, sig](const HttpRequest& req, const Principal& p) {
-              return Feed(req, p, delta, sig);
-            });
+        AddInline("GET", route, feed_readers, "read feeds",
+                  [this, delta, sig](const HttpRequest& req, const Principal& p) {
+                    return Feed(req, p, delta, sig);
+                  });
       }
     }
     const std::pair<const char*, ShieldList> lists[] = {
@@ -123,30 +123,47 @@ class Api::Impl : public RouteSink {
       for (const auto& [suffix, checksum] : {std::pair<const char*, bool>{"/txt", false},
                                              {"/txt/checksum", true},
                                              {"/checksum", true}}) {
-        Add("GET", base + suffix, isp_readers, "read the isp lists",
-            [this, list = list, checksum = checksum](const HttpRequest&, const Principal&) {
-              return Shield(list, checksum);
-            });
+        AddInline("GET", base + suffix, isp_readers, "read the isp lists",
+                  [this, list = list, checksum = checksum](const HttpRequest&, const Principal&) {
+                    return Shield(list, checksum);
+                  });
       }
     }
     AddWorkflowRoutes(*this, registry_, options_);
     AddAckRoutes(*this, registry_, options_);
   }
 
-  // RouteSink: every route but /healthz and /openapi.json goes through the guard.
+  // RouteSink: the workflow and acknowledgement routes, which run registry transactions, run on
+  // the server's worker pool (http::Execution::kBlocking), off the network threads.
   void Add(std::string method, std::string pattern, RoleSet roles, std::string what,
            RouteHandler handler) override {
-    router_->Add(std::move(method), std::move(pattern),
-                 [this, roles, what = std::move(what),
-                  handler = std::move(handler)](const HttpRequest& req) {
-                   return Guard(req, [&](const Principal& p) -> HttpResponse {
-                     if ((roles & RoleBit(p.role)) == 0) return Forbidden(p.role, what);
-                     return handler(req, p);
-                   });
-                 });
+    AddGuarded(std::move(method), std::move(pattern), roles, std::move(what), std::move(handler),
+               http::Execution::kBlocking);
   }
 
  private:
+  // Every route but /healthz and /openapi.json goes through the guard.
+  void AddGuarded(std::string method, std::string pattern, RoleSet roles, std::string what,
+                  RouteHandler handler, http::Execution execution) {
+    router_->Add(
+        std::move(method), std::move(pattern),
+        [this, roles, what = std::move(what),
+         handler = std::move(handler)](const HttpRequest& req) {
+          return Guard(req, [&](const Principal& p) -> HttpResponse {
+            if ((roles & RoleBit(p.role)) == 0) return Forbidden(p.role, what);
+            return handler(req, p);
+          });
+        },
+        execution);
+  }
+
+  // Feeds, lists and metrics answer from memory: on the network threads.
+  void AddInline(std::string method, std::string pattern, RoleSet roles, std::string what,
+                 RouteHandler handler) {
+    AddGuarded(std::move(method), std::move(pattern), roles, std::move(what), std::move(handler),
+               http::Execution::kInline);
+  }
+
   // Authenticates and rate-limits, then runs `handler` with the principal. A BadRequest thrown
   // while the handler reads its input becomes its 4xx answer; no exception goes further.
   template <typename Handler>

@@ -39,11 +39,16 @@ constexpr std::size_t kMaxSegments = 32;
 struct Router::Route {
   std::string pattern;
   std::vector<Segment> segments;
-  std::vector<std::pair<std::string, Handler>> methods;  // method → handler
+  struct Method {
+    std::string name;
+    Handler handler;
+    Execution execution;
+  };
+  std::vector<Method> methods;
 
-  const Handler* Find(std::string_view method) const {
-    for (const auto& [m, h] : methods) {
-      if (m == method) return &h;
+  const Method* Find(std::string_view method) const {
+    for (const Method& m : methods) {
+      if (m.name == method) return &m;
     }
     return nullptr;
   }
@@ -52,26 +57,38 @@ struct Router::Route {
 Router::Router() = default;
 Router::~Router() = default;
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, Execution execution) {
   for (auto& r : routes_) {
     if (r->pattern != pattern) continue;
-    for (auto& [m, h] : r->methods) {
-      if (m == method) {
-        h = std::move(handler);
+    for (Route::Method& m : r->methods) {
+      if (m.name == method) {
+        m.handler = std::move(handler);
+        m.execution = execution;
         return;
       }
     }
-    r->methods.emplace_back(std::move(method), std::move(handler));
+    r->methods.push_back({std::move(method), std::move(handler), execution});
     return;
   }
   auto route = std::make_unique<Route>();
   route->segments = SplitPattern(pattern);
   route->pattern = std::move(pattern);
-  route->methods.emplace_back(std::move(method), std::move(handler));
+  route->methods.push_back({std::move(method), std::move(handler), execution});
   routes_.push_back(std::move(route));
 }
 
 HttpResponse Router::Dispatch(HttpRequest& request) const {
+  Resolved r = Resolve(request);
+  if (r.handler == nullptr) return std::move(r.answer);
+  return (*r.handler)(request);
+}
+
+Router::Resolved Router::Resolve(HttpRequest& request) const {
+  const auto answer = [](HttpResponse response) {
+    Resolved r;
+    r.answer = std::move(response);
+    return r;
+  };
   // Split the raw path (before '?') into segments; decode only those that need it.
   std::string_view raw =
       request.target.empty() ? std::string_view(request.path) : std::string_view(request.target);
@@ -81,7 +98,7 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
   std::size_t n = 0;
   std::vector<std::string> decoded;  // only for segments with '%'
   for (;;) {
-    if (n == kMaxSegments) return HttpResponse::Error(404, "not_found", "no such resource");
+    if (n == kMaxSegments) return answer(HttpResponse::Error(404, "not_found", "no such resource"));
     const std::size_t slash = raw.find('/');
     segs[n++] = raw.substr(0, slash);
     if (slash == std::string_view::npos) break;
@@ -96,7 +113,8 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
         if (segs[i].find('%') == std::string_view::npos) continue;
         std::string& d = decoded.emplace_back();
         if (!PercentDecode(segs[i], d, false)) {
-          return HttpResponse::Error(400, "bad_request", "malformed percent-encoding in the path");
+          return answer(
+              HttpResponse::Error(400, "bad_request", "malformed percent-encoding in the path"));
         }
         segs[i] = d;
       }
@@ -129,21 +147,23 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     }
   }
   if (best == nullptr) {
-    if (best_any == nullptr) return HttpResponse::Error(404, "not_found", "no such resource");
+    if (best_any == nullptr) {
+      return answer(HttpResponse::Error(404, "not_found", "no such resource"));
+    }
     std::string allow;
     bool has_get = false;
     bool has_head = false;
-    for (const auto& [m, h] : best_any->methods) {
+    for (const Route::Method& m : best_any->methods) {
       if (!allow.empty()) allow += ", ";
-      allow += m;
-      has_get |= m == "GET";
-      has_head |= m == "HEAD";
+      allow += m.name;
+      has_get |= m.name == "GET";
+      has_head |= m.name == "HEAD";
     }
     if (has_get && !has_head) allow += ", HEAD";
     HttpResponse r = HttpResponse::Error(405, "method_not_allowed",
                                          "method " + request.method + " not allowed here");
     r.headers.emplace_back("Allow", std::move(allow));
-    return r;
+    return answer(std::move(r));
   }
   request.path_params.clear();
   for (std::size_t i = 0; i < n; ++i) {
@@ -151,15 +171,18 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
       request.path_params.emplace(best->segments[i].text, std::string(segs[i]));
     }
   }
-  const Handler* h = best->Find(request.method);
-  if (h == nullptr) h = best->Find("GET");  // HEAD
-  return (*h)(request);
+  const Route::Method* m = best->Find(request.method);
+  if (m == nullptr) m = best->Find("GET");  // HEAD
+  Resolved r;
+  r.handler = &m->handler;
+  r.execution = m->execution;
+  return r;
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& route : routes_) {
-    for (const auto& [method, handler] : route->methods) out.emplace_back(method, route->pattern);
+    for (const Route::Method& m : route->methods) out.emplace_back(m.name, route->pattern);
   }
   return out;
 }

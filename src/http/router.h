@@ -23,6 +23,12 @@ namespace interdict::http {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Where the server runs a handler. kInline: on the network thread that read the request (fast,
+// in-memory work: feed polls, health). kBlocking: on the server's worker pool, so that work that
+// may wait (a registry transaction, which holds the store's one writer) never holds a network
+// thread while other connections' requests queue behind it.
+enum class Execution { kInline, kBlocking };
+
 class Router {
  public:
   Router();
@@ -31,11 +37,21 @@ class Router {
   Router& operator=(const Router&) = delete;
 
   // Adds a route. A second route with the same method and pattern replaces the first.
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler,
+           Execution execution = Execution::kInline);
 
-  // Finds the route for request.method and request.path (fills request.path_params) and runs its
-  // handler; or answers 404 / 405 itself. Exceptions of the handler propagate (the server turns
-  // them into 500).
+  // What a request resolves to: its handler and where to run it, or (handler == nullptr) the
+  // router's own answer (404, 405, 400 for a malformed path).
+  struct Resolved {
+    const Handler* handler = nullptr;
+    Execution execution = Execution::kInline;
+    HttpResponse answer;
+  };
+  // Finds the route for request.method and request.path and fills request.path_params.
+  Resolved Resolve(HttpRequest& request) const;
+
+  // Resolve, then run the handler there and then (or return the router's answer). Exceptions of
+  // the handler propagate (the server turns them into 500).
   HttpResponse Dispatch(HttpRequest& request) const;
 
   // Every (method, pattern) added, in the order added (for documentation checks).

@@ -144,6 +144,7 @@ class HttpServer::Impl {
   Impl(Router& router, HttpServerOptions options)
       : router_(router), opt_(std::move(options)), limits_{opt_.max_header, opt_.max_body} {
     if (opt_.threads < 1) opt_.threads = 1;
+    if (opt_.blocking_threads < 1) opt_.blocking_threads = 1;
   }
 
   ~Impl() { Stop(); }
@@ -195,6 +196,7 @@ class HttpServer::Impl {
     }
 
     started_ = true;
+    pool_.emplace(static_cast<std::size_t>(opt_.blocking_threads));
     asio::co_spawn(acceptor_.get_executor(), Accept(), [](const std::exception_ptr&) {});
     for (int i = 0; i < opt_.threads; ++i) {
       threads_.emplace_back([this] { Run(); });
@@ -232,6 +234,9 @@ class HttpServer::Impl {
     io_.stop();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+    // A blocking handler still running uses its connection's request, which lives in a coroutine
+    // frame that io_ destroys: wait for it. Its completion goes to the stopped io_ and is dropped.
+    pool_->join();
     Log("http: stopped");
   }
 
@@ -418,7 +423,21 @@ class HttpServer::Impl {
         }
         co_return true;
       }
-      HttpResponse response = Handle(request);
+      http::Router::Resolved route = router_.Resolve(request);
+      HttpResponse response;
+      if (route.handler == nullptr) {
+        response = std::move(route.answer);
+      } else if (route.execution == Execution::kBlocking) {
+        const Handler& handler = *route.handler;
+        response = co_await asio::co_spawn(
+            pool_->get_executor(),
+            [this, &handler, &request]() -> awaitable<HttpResponse> {
+              co_return Handle(handler, request);
+            },
+            asio::use_awaitable);
+      } else {
+        response = Handle(*route.handler, request);
+      }
       const bool keep_alive = parser.keep_alive() && !stopping_;
       if (!co_await Respond(stream, tcp, request, response, head, keep_alive, start,
                             parser.http_version() == 10)) {
@@ -428,9 +447,9 @@ class HttpServer::Impl {
     }
   }
 
-  HttpResponse Handle(HttpRequest& request) {
+  HttpResponse Handle(const Handler& handler, const HttpRequest& request) {
     try {
-      return router_.Dispatch(request);
+      return handler(request);
     } catch (const std::exception& e) {
       Log("http: handler for " + request.method + " " + request.path + " threw: " + e.what());
     } catch (...) {
@@ -491,7 +510,7 @@ class HttpServer::Impl {
     const auto us =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
     Record(request.method, status, us);
-    if (opt_.log) {
+    if (opt_.access_log) {
       std::string line;
       line.reserve(160);
       line += "ts=";
@@ -510,7 +529,7 @@ class HttpServer::Impl {
       line += " remote=";
       line += request.remote;
       if (ec) line += " error=write";
-      opt_.log(line);
+      opt_.access_log(line);
     }
     co_return !ec;
   }
@@ -549,6 +568,7 @@ class HttpServer::Impl {
   std::unique_ptr<std::atomic<Counter*>[]> counters_;  // [method][code - 100]
   std::optional<ssl::context> tls_;
   std::vector<std::thread> threads_;
+  std::optional<asio::thread_pool> pool_;  // from Start on
   // Last: destroyed first, with the coroutine frames still pending in it (they use the above).
   asio::io_context io_{opt_.threads > 0 ? opt_.threads : 1};
   tcp::acceptor acceptor_{asio::make_strand(io_)};

@@ -1,5 +1,7 @@
 // SQLite implementation of Store: one connection in WAL mode with foreign keys on, every
 // Transact() a BEGIN IMMEDIATE ... COMMIT, statements prepared once and cached.
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "auth/access.h"
@@ -871,9 +873,22 @@ class SqliteTransaction final : public Transaction {
   bool read_only_;
 };
 
+// Connection setup shared by the writer and the readers.
+Status Configure(Database& db, const SqliteOptions& options, int cache_kib) {
+  Status st = db.Exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms));
+  if (st.ok()) st = db.Exec("PRAGMA foreign_keys = ON");
+  if (st.ok()) st = db.Exec("PRAGMA temp_store = MEMORY");
+  if (st.ok()) st = db.Exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
+  return st;
+}
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  SqliteStore(std::unique_ptr<Database> db, std::string path, const SqliteOptions& options)
+      : db_(std::move(db)), path_(std::move(path)), options_(options) {
+    reader_count_ = static_cast<std::size_t>(std::max(options_.readers, 0));
+    if (reader_count_ > 0) readers_ = std::make_unique<Reader[]>(reader_count_);
+  }
 
   Status Migrate() {
     std::lock_guard lock(mu_);
@@ -893,11 +908,27 @@ class SqliteStore final : public Store {
   }
 
   Status Transact(const std::function<Status(Transaction&)>& fn) override {
-    return Run(fn, /*read_only=*/false);
+    std::lock_guard lock(mu_);
+    return Run(*db_, fn, /*read_only=*/false);
   }
 
+  // On a reader connection when one is free (WAL: a reader sees the last commit and never waits
+  // for the writer); on the writer's connection when there are no readers.
   Status Read(const std::function<Status(Transaction&)>& fn) override {
-    return Run(fn, /*read_only=*/true);
+    if (reader_count_ == 0) {
+      std::lock_guard lock(mu_);
+      return Run(*db_, fn, /*read_only=*/true);
+    }
+    Reader& reader = readers_[next_reader_.fetch_add(1, std::memory_order_relaxed) % reader_count_];
+    std::lock_guard lock(reader.mu);
+    if (reader.db == nullptr) {
+      Result<std::unique_ptr<Database>> db = Database::Open(path_, /*create=*/false);
+      Status st = db.ok() ? Configure(**db, options_, options_.reader_cache_kib) : db.status();
+      if (st.ok()) st = (*db)->Exec("PRAGMA query_only = ON");
+      if (!st.ok()) return st.Prefixed(path_ + ": opening a reader connection");
+      reader.db = std::move(*db);
+    }
+    return Run(*reader.db, fn, /*read_only=*/true);
   }
 
  private:
@@ -920,31 +951,42 @@ class SqliteStore final : public Store {
     return ins->Run();
   }
 
-  Status Run(const std::function<Status(Transaction&)>& fn, bool read_only) {
-    std::lock_guard lock(mu_);
-    RETURN_IF_ERROR(db_->Exec(read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"));
-    SqliteTransaction tx(*db_, read_only);
+  // The caller holds the connection's mutex.
+  static Status Run(Database& db, const std::function<Status(Transaction&)>& fn, bool read_only) {
+    RETURN_IF_ERROR(db.Exec(read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"));
+    SqliteTransaction tx(db, read_only);
     Status st;
     try {
       st = fn(tx);
     } catch (...) {
-      (void)db_->Exec("ROLLBACK");
+      (void)db.Exec("ROLLBACK");
       throw;
     }
     if (!st.ok() || read_only) {
-      (void)db_->Exec("ROLLBACK");
+      (void)db.Exec("ROLLBACK");
       return st;
     }
-    Status commit = db_->Exec("COMMIT");
+    Status commit = db.Exec("COMMIT");
     if (!commit.ok()) {
-      (void)db_->Exec("ROLLBACK");
+      (void)db.Exec("ROLLBACK");
       return commit.Prefixed("commit");
     }
     return Status::Ok();
   }
 
-  std::mutex mu_;
-  std::unique_ptr<Database> db_;
+  // A read-only connection, opened on first use.
+  struct Reader {
+    std::mutex mu;
+    std::unique_ptr<Database> db;  // guarded by mu
+  };
+
+  std::mutex mu_;                 // the writer's connection
+  std::unique_ptr<Database> db_;  // guarded by mu_
+  const std::string path_;
+  const SqliteOptions options_;
+  std::size_t reader_count_ = 0;
+  std::unique_ptr<Reader[]> readers_;  // reader_count_ of them, made in the constructor
+  std::atomic<std::size_t> next_reader_{0};
 };
 
 }  // namespace
@@ -952,19 +994,19 @@ class SqliteStore final : public Store {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, options.create));
-  Status st = db->Exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms));
   // 16 KiB pages (takes effect when the file is created): a bulk import writes a quarter of the
-  // syscalls of 4 KiB pages, and index lookups descend fewer levels.
-  if (st.ok()) st = db->Exec("PRAGMA page_size = 16384");
+  // syscalls of 4 KiB pages, and index lookups descend fewer levels. A bulk import touches
+  // every index of a million-row registry in one transaction; with SQLite's default 2 MB page
+  // cache it spills to the WAL and reads pages back all the time (options.cache_kib).
+  Status st = db->Exec("PRAGMA page_size = 16384");
   if (st.ok()) st = db->Exec("PRAGMA journal_mode = WAL");
   if (st.ok()) st = db->Exec("PRAGMA synchronous = FULL");
-  if (st.ok()) st = db->Exec("PRAGMA foreign_keys = ON");
-  if (st.ok()) st = db->Exec("PRAGMA temp_store = MEMORY");
-  // A bulk import touches every index of a million-row registry in one transaction; with
-  // SQLite's default 2 MB page cache it spills to the WAL and reads pages back all the time.
-  if (st.ok()) st = db->Exec("PRAGMA cache_size = -" + std::to_string(options.cache_kib));
+  if (st.ok()) st = Configure(*db, options, options.cache_kib);
   if (!st.ok()) return st.Prefixed(path);
-  auto store = std::make_unique<SqliteStore>(std::move(db));
+  // An in-memory database is private to its connection: no readers beside it.
+  SqliteOptions effective = options;
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) effective.readers = 0;
+  auto store = std::make_unique<SqliteStore>(std::move(db), path, effective);
   RETURN_IF_ERROR(store->Migrate().Prefixed(path));
   return std::unique_ptr<Store>(std::move(store));
 }

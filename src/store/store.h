@@ -8,7 +8,8 @@
 //   - serials are allocated in increasing order and never reused.
 //
 // Thread-safety: a Store may be shared between threads; Transact() calls are serialized by the
-// store (SQLite: one writer at a time). A Transaction is used by one thread, only inside the
+// store (SQLite: one writer at a time); Read() calls may run beside a Transact() and beside each
+// other, and see the last committed state. A Transaction is used by one thread, only inside the
 // callback that received it.
 #pragma once
 
@@ -189,6 +190,10 @@ struct SqliteOptions {
   int busy_timeout_ms = 30000;  // a writer waits this long for another (a big import)
   bool create = true;           // create the file (and its folder) when missing
   int cache_kib = 256 * 1024;   // page cache limit; memory is only taken as pages are used
+  // Read() runs on up to this many read-only connections of their own (WAL lets them read the
+  // last commit while a write transaction runs); 0 runs reads on the writer's connection.
+  int readers = 4;
+  int reader_cache_kib = 32 * 1024;
 };
 
 // Opens (and migrates to the current schema) the SQLite registry at `path`.

@@ -90,6 +90,43 @@ TEST(Router, HeadRunsGetAndAddReplaces) {
   EXPECT_EQ(router.Dispatch(b).body, "head");
 }
 
+TEST(Router, ResolveSaysWhereTheHandlerRuns) {
+  Router router;
+  router.Add("GET", "/feed", [](const HttpRequest&) { return Text("feed"); });
+  router.Add(
+      "POST", "/feed", [](const HttpRequest&) { return Text("write"); }, Execution::kBlocking);
+  router.Add(
+      "POST", "/orders/{id}", [](const HttpRequest&) { return Text("order"); },
+      Execution::kBlocking);
+  HttpRequest get = Req("GET", "/feed");
+  Router::Resolved g = router.Resolve(get);
+  ASSERT_NE(g.handler, nullptr);
+  EXPECT_EQ(g.execution, Execution::kInline);
+  EXPECT_EQ((*g.handler)(get).body, "feed");
+  HttpRequest post = Req("POST", "/orders/7");
+  Router::Resolved p = router.Resolve(post);
+  ASSERT_NE(p.handler, nullptr);
+  EXPECT_EQ(p.execution, Execution::kBlocking);
+  EXPECT_EQ(post.path_params.at("id"), "7");
+  EXPECT_EQ((*p.handler)(post).body, "order");
+  // HEAD resolves to the GET handler and where it runs.
+  HttpRequest head = Req("HEAD", "/feed");
+  EXPECT_EQ(router.Resolve(head).execution, Execution::kInline);
+  // The router's own answers come without a handler.
+  HttpRequest del = Req("DELETE", "/feed");
+  Router::Resolved d = router.Resolve(del);
+  EXPECT_EQ(d.handler, nullptr);
+  EXPECT_EQ(d.answer.status, 405);
+  HttpRequest none = Req("GET", "/nothing");
+  EXPECT_EQ(router.Resolve(none).answer.status, 404);
+  // Adding again replaces the handler and where it runs.
+  router.Add("POST", "/feed", [](const HttpRequest&) { return Text("inline now"); });
+  HttpRequest again = Req("POST", "/feed");
+  Router::Resolved a = router.Resolve(again);
+  EXPECT_EQ(a.execution, Execution::kInline);
+  EXPECT_EQ((*a.handler)(again).body, "inline now");
+}
+
 TEST(Message, TargetAndQueryDecoding) {
   HttpRequest r;
   ASSERT_TRUE(ParseTarget("/a%20b/c?x=1&y=hello+world&z=%E2%9C%93&flag&&empty=&x=2", r).ok());

@@ -16,6 +16,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -97,6 +98,7 @@ class HttpServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_.push_back(line);
     };
+    options.access_log = options.log;
     server_ = std::make_unique<HttpServer>(router_, std::move(options));
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
@@ -398,6 +400,75 @@ TEST_F(HttpServerTest, GracefulStopFinishesTheRequestInFlight) {
   EXPECT_NE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   close(fd);
   server_->Stop();  // idempotent
+}
+
+// One network thread and one worker: a blocking handler waits on the worker pool, and the network
+// thread goes on answering other connections. Run inline, the held request would take the only
+// network thread and the second request could not be answered until the gate opens.
+TEST_F(HttpServerTest, BlockingHandlersRunOffTheNetworkThreads) {
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<int> entered{0};
+  router_.Add(
+      "POST", "/held",
+      [&](const HttpRequest&) {
+        ++entered;
+        std::unique_lock<std::mutex> lock(gate_mu);
+        gate_cv.wait_for(lock, 10s, [&] { return open; });
+        return Text(open ? "released" : "gate timed out");
+      },
+      Execution::kBlocking);
+  HttpServerOptions options;
+  options.threads = 1;
+  options.blocking_threads = 1;
+  StartServer(options);
+  Client held(server_->port());
+  held.Send("POST /held HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+  while (entered.load() == 0) std::this_thread::sleep_for(1ms);
+  Client fast(server_->port());
+  for (int i = 0; i < 3; ++i) {
+    fast.Send(Get("/hello"));
+    const auto start = std::chrono::steady_clock::now();
+    auto r = fast.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "hello");
+    // The gate holds for up to 10 s: an answer before it opened came from a free thread.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  }
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  auto r = held.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "released");
+  EXPECT_EQ(entered.load(), 1);
+}
+
+// Stop while a blocking handler runs: it finishes, its answer is sent, nothing is left behind.
+TEST_F(HttpServerTest, StopWaitsForABlockingHandler) {
+  std::atomic<bool> started{false};
+  router_.Add(
+      "GET", "/slow-worker",
+      [&](const HttpRequest& r) {
+        started = true;
+        std::this_thread::sleep_for(300ms);
+        return Text("worker done " + r.path);
+      },
+      Execution::kBlocking);
+  StartServer();
+  Client c(server_->port());
+  c.Send(Get("/slow-worker"));
+  while (!started) std::this_thread::sleep_for(1ms);
+  server_->Stop();
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "worker done /slow-worker");
+  EXPECT_EQ(r->Header("connection"), "close");
+  EXPECT_EQ(server_->connections(), 0u);
 }
 
 TEST_F(HttpServerTest, MetricsCountRequests) {
