@@ -102,8 +102,10 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
     return PrintSummary(ctx, *reg);
   });
 
-  CLI::App* sweep =
-      app.add_subcommand("sweep", "expire orders past their expiry, activate due ones");
+  // `expire` is the name for cron; `sweep` the older one.
+  CLI::App* sweep = app.add_subcommand(
+      "expire", "expire orders past their expiry, activate due ones (for cron; serve does it too)");
+  sweep->alias("sweep");
   SetAction(sweep, [&ctx]() -> Result<int> {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open(false));
     ASSIGN_OR_RETURN(SweepReport r, reg->Sweep(ctx.actor()));

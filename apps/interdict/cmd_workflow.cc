@@ -109,12 +109,12 @@ struct OrderOptions {
   void Add(CLI::App* cmd, bool required) {
     auto* b = cmd->add_option("--body", body, "the issuing body (court, authority)");
     auto* r = cmd->add_option("--ref", reference, "the body's reference number for the order");
-    auto* e =
-        cmd->add_option("--expires", expires, "expiry date (mandatory), YYYY-MM-DD or RFC 3339");
+    cmd->add_option("--expires", expires,
+                    "expiry date, YYYY-MM-DD or RFC 3339 (default: 48 hours for live-sports "
+                    "orders, a year for the others)");
     if (required) {
       b->required();
       r->required();
-      e->required();
     }
     cmd->add_option("--kind", kind,
                     "court-ruling, administrative-decision or precautionary-measure");
@@ -145,9 +145,11 @@ struct OrderOptions {
       if (!t.ok()) return t.status().Prefixed("--effective");
       r.effective_at = *t;
     }
-    Result<UnixTime> t = ParseTime(expires);
-    if (!t.ok()) return t.status().Prefixed("--expires");
-    r.expires_at = *t;
+    if (!expires.empty()) {
+      Result<UnixTime> t = ParseTime(expires);
+      if (!t.ok()) return t.status().Prefixed("--expires");
+      r.expires_at = *t;
+    }
     std::string joined;
     for (const std::string& s : scope) joined += s + ",";
     Result<ScopeSet> sc = ParseScopes(joined.empty() ? "isp" : joined);
@@ -286,17 +288,16 @@ void AddReview(CLI::App& app, Context& ctx) {
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     if (*order_id != 0) {
       if (!order->body.empty() || !order->reference.empty()) {
-        return Status::InvalidArgument(
-            "give either --order or a new order's --body/--ref/--expires");
+        return Status::InvalidArgument("give either --order or a new order's --body and --ref");
       }
       ASSIGN_OR_RETURN(Referral r,
                        reg->Approve(ctx.actor(), *approve_id, *order_id, order->reason));
       PrintReferral(ctx, r);
       return kExitOk;
     }
-    if (order->body.empty() || order->reference.empty() || order->expires.empty()) {
+    if (order->body.empty() || order->reference.empty()) {
       return Status::InvalidArgument(
-          "approve needs --order ID, or --body, --ref and --expires for a new order");
+          "approve needs --order ID, or --body and --ref for a new order");
     }
     ASSIGN_OR_RETURN(OrderRequest req, order->ToRequest());
     ASSIGN_OR_RETURN(Order o, reg->ApproveAsNewOrder(ctx.actor(), *approve_id, std::move(req)));
@@ -390,6 +391,30 @@ void AddOrder(CLI::App& app, Context& ctx) {
       return kExitOk;
     });
   }
+
+  CLI::App* renew = order->add_subcommand(
+      "renew", "extend an order's expiry (before it expires; reason required)");
+  auto renew_id = std::make_shared<std::string>();
+  auto renew_expires = std::make_shared<std::string>();
+  auto renew_reason = std::make_shared<std::string>();
+  renew->add_option("order", *renew_id, "order id or reference (a number is tried as an id first)")
+      ->required();
+  renew->add_option("--expires", *renew_expires, "the new expiry, YYYY-MM-DD or RFC 3339")
+      ->required();
+  renew->add_option("--reason", *renew_reason, "why (required)")->required();
+  SetAction(renew, [&ctx, renew_id, renew_expires, renew_reason]() -> Result<int> {
+    Result<UnixTime> expires = ParseTime(*renew_expires);
+    if (!expires.ok()) return expires.status().Prefixed("--expires");
+    ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+    ASSIGN_OR_RETURN(Order found, reg->FindOrder(*renew_id));
+    ASSIGN_OR_RETURN(Order o, reg->Renew(ctx.actor(), found.id, *expires, *renew_reason));
+    if (ctx.json()) {
+      PrintJson(ToJson(o));
+    } else {
+      std::cout << "order " << o.id << " now expires " << FormatTime(o.expires_at) << "\n";
+    }
+    return kExitOk;
+  });
 
   CLI::App* show = order->add_subcommand("show", "an order with its targets");
   auto show_id = std::make_shared<std::string>();

@@ -38,7 +38,7 @@ OrderRequest ReadOrderHeader(const Fields& f) {
   }
   r.issued_at = f.Time("issued", false);
   r.effective_at = f.Time("effective", false);
-  r.expires_at = f.Time("expires", true);
+  r.expires_at = f.Time("expires", false);  // 0: the registry's default for the kind
   const std::string scope = f.List("scope");
   Result<ScopeSet> sc = ParseScopes(scope.empty() ? "isp" : scope);
   if (!sc.ok()) Refuse(f.Path("scope"), sc.status().message());
@@ -353,6 +353,20 @@ class WorkflowRoutes {
         200, json::object{{"added", *added}, {"items", ItemResults(list, results, notes)}});
   }
 
+  HttpResponse Renew(const HttpRequest& req, const Principal& p) {
+    const Id id = PathId(req, "id");
+    const json::value body = ParseBody(req);
+    Fields f(body, "");
+    f.OnlyKnown({"expires", "reason"});
+    const UnixTime expires = f.Time("expires", true);
+    Result<Order> o = registry_.Renew(Actor(p), id, expires, f.String("reason", true));
+    if (!o.ok()) {
+      return WorkflowError(o.status(),
+                           o.status().code() == StatusCode::kInvalidArgument ? "expires" : "");
+    }
+    return JsonResponse(200, ToJson(*o));
+  }
+
   HttpResponse Lift(const HttpRequest& req, const Principal& p) {
     const Id id = PathId(req, "id");
     const json::value body = ParseBody(req);
@@ -396,6 +410,7 @@ void AddWorkflowRoutes(RouteSink& sink, Registry& registry, const ApiOptions& op
   sink.Add("POST", "/v1/orders/{id}/targets", admin, "add targets to orders",
            on(&WorkflowRoutes::AddTargets));
   sink.Add("POST", "/v1/orders/{id}/lift", admin, "lift orders", on(&WorkflowRoutes::Lift));
+  sink.Add("POST", "/v1/orders/{id}/renew", admin, "renew orders", on(&WorkflowRoutes::Renew));
 }
 
 }  // namespace interdict::api

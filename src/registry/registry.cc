@@ -53,8 +53,9 @@ Status ValidateActor(std::string_view actor) {
   return Status::Ok();
 }
 
-// Fills defaults and checks an order request against the registry's rules.
-Status PrepareOrder(OrderRequest* r, UnixTime now) {
+// Fills defaults (the expiry: `default_expiry` seconds after the effective date) and checks an
+// order request against the registry's rules.
+Status PrepareOrder(OrderRequest* r, UnixTime now, std::int64_t default_expiry) {
   if (r->body.empty()) return Status::InvalidArgument("order: the issuing body is required");
   if (r->reference.empty())
     return Status::InvalidArgument("order: the reference number is required");
@@ -63,9 +64,7 @@ Status PrepareOrder(OrderRequest* r, UnixTime now) {
   }
   if (r->issued_at == 0) r->issued_at = now;
   if (r->effective_at == 0) r->effective_at = r->issued_at;
-  if (r->expires_at == 0) {
-    return Status::InvalidArgument("order " + r->reference + ": an expiry date is mandatory");
-  }
+  if (r->expires_at == 0) r->expires_at = r->effective_at + default_expiry;
   if (r->effective_at < r->issued_at) {
     return Status::InvalidArgument("order " + r->reference + ": effective date " +
                                    FormatDate(r->effective_at) + " is before the issue date " +
@@ -510,7 +509,16 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
         "an order approved from a referral takes the referral's targets");
   }
   const UnixTime now = clock_.Now();
-  RETURN_IF_ERROR(PrepareOrder(&request, now));
+  if (request.expires_at == 0) {
+    // The default depends on the categories the order will have, the referral's among them.
+    ASSIGN_OR_RETURN(Referral referred, GetReferral(referral_id));
+    request.expires_at =
+        (request.effective_at != 0 ? request.effective_at
+         : request.issued_at != 0  ? request.issued_at
+                                   : now) +
+        DefaultExpirySeconds(request.kind, request.categories | Bit(referred.category));
+  }
+  RETURN_IF_ERROR(PrepareOrder(&request, now, 0));
   Order o;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(Referral r, LoadReferral(tx, referral_id));
@@ -564,7 +572,7 @@ Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& 
   RETURN_IF_ERROR(ValidateActor(actor));
   const UnixTime now = clock_.Now();
   OrderRequest r = request;
-  RETURN_IF_ERROR(PrepareOrder(&r, now));
+  RETURN_IF_ERROR(PrepareOrder(&r, now, DefaultExpirySeconds(r.kind, r.categories)));
   if (r.targets.empty()) return Status::InvalidArgument("an order needs at least one target");
   Order o;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
@@ -633,6 +641,46 @@ Result<Order> Registry::Resume(std::string_view actor, Id order_id, std::string_
   RETURN_IF_ERROR(RequireReason(reason, "resuming an order"));
   return ChangeOrderState(actor, order_id, reason, "order.resume", kResumable,
                           OrderState::kInForce);
+}
+
+Result<Order> Registry::Renew(std::string_view actor, Id order_id, UnixTime expires_at,
+                              std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  RETURN_IF_ERROR(RequireReason(reason, "renewing an order"));
+  const UnixTime now = clock_.Now();
+  Order o;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(o, LoadOrder(tx, order_id));
+    if (o.state != OrderState::kPending && o.state != OrderState::kInForce &&
+        o.state != OrderState::kSuspended) {
+      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)) +
+                                        "; an order is renewed before it ends, not after");
+    }
+    if (now >= o.expires_at) {
+      return Status::FailedPrecondition(OrderLabel(o) + " expired on " + FormatTime(o.expires_at) +
+                                        "; it can no longer be renewed");
+    }
+    if (expires_at <= o.expires_at) {
+      return Status::InvalidArgument("expires: " + FormatTime(expires_at) +
+                                     " is not later than the current expiry " +
+                                     FormatTime(o.expires_at));
+    }
+    const UnixTime before = o.expires_at;
+    o.expires_at = expires_at;
+    o.updated_at = now;
+    RETURN_IF_ERROR(tx.UpdateOrderExpiry(o.id, expires_at, now));
+    return tx.AppendAudit({0, now, std::string(actor), "order.renew", "order", o.id,
+                           std::string(reason),
+                           Detail({{"from", FormatTime(before)}, {"to", FormatTime(expires_at)}})});
+  }));
+  return o;
+}
+
+std::int64_t Registry::DefaultExpirySeconds(OrderKind kind, CategorySet categories) const {
+  if ((categories & Bit(Category::kLiveSports)) != 0) return options_.live_event_expiry_seconds;
+  const auto k = static_cast<std::size_t>(kind);
+  return k < std::size(options_.expiry_seconds_by_kind) ? options_.expiry_seconds_by_kind[k]
+                                                        : options_.expiry_seconds_by_kind[0];
 }
 
 Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
@@ -828,8 +876,9 @@ namespace {
 class ImportBatchImpl final : public ImportBatch {
  public:
   ImportBatchImpl(Transaction& tx, UnixTime now, std::string_view actor, std::string_view source,
-                  ImportStats* stats)
-      : tx_(tx),
+                  ImportStats* stats, std::function<std::int64_t(OrderKind, CategorySet)> expiry)
+      : default_expiry_(std::move(expiry)),
+        tx_(tx),
         now_(now),
         actor_(actor),
         source_(source),
@@ -845,7 +894,7 @@ class ImportBatchImpl final : public ImportBatch {
     auto it = orders_.find(key_);
     if (it == orders_.end()) {
       OrderRequest r = header;
-      RETURN_IF_ERROR(PrepareOrder(&r, now_));
+      RETURN_IF_ERROR(PrepareOrder(&r, now_, default_expiry_(r.kind, r.categories)));
       // Most orders of an import are new: try to create it, and look it up only when it exists.
       r.targets.clear();
       r.reason = "imported from " + source_;
@@ -893,6 +942,7 @@ class ImportBatchImpl final : public ImportBatch {
   Serial serial() const { return serial_.serial(); }
 
  private:
+  std::function<std::int64_t(OrderKind, CategorySet)> default_expiry_;
   struct Known {
     Id id = 0;
     OrderState state = OrderState::kPending;
@@ -919,7 +969,10 @@ Result<ImportStats> Registry::Import(std::string_view actor, std::string_view so
   const UnixTime now = clock_.Now();
   ImportStats stats;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ImportBatchImpl batch(tx, now, actor, source, &stats);
+    ImportBatchImpl batch(tx, now, actor, source, &stats,
+                          [this](OrderKind kind, CategorySet categories) {
+                            return DefaultExpirySeconds(kind, categories);
+                          });
     RETURN_IF_ERROR(feed(batch));
     stats.serial = batch.serial();
     return tx.AppendAudit({0, now, std::string(actor), "import", "registry", 0, "",

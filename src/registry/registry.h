@@ -36,6 +36,12 @@ struct RegistryOptions {
   // in-force set: live-event orders (category live-sports), and every other order.
   std::int64_t live_event_deadline_seconds = std::int64_t{30} * 60;
   std::int64_t default_deadline_seconds = std::int64_t{24} * 3600;
+  // Every order expires. An order issued without an expiry gets one this long after it takes
+  // effect: live-event orders (category live-sports) 48 hours, whatever their kind; the others
+  // by kind (index: OrderKind), a year each by default. Renew extends an order explicitly.
+  std::int64_t live_event_expiry_seconds = std::int64_t{48} * 3600;
+  std::int64_t expiry_seconds_by_kind[3] = {std::int64_t{365} * 86400, std::int64_t{365} * 86400,
+                                            std::int64_t{365} * 86400};
 };
 
 // One item of an intermediary's acknowledgement: the (order, target) pair of its view, processed
@@ -79,7 +85,7 @@ struct OrderRequest {
   std::string reference;
   UnixTime issued_at = 0;
   UnixTime effective_at = 0;
-  UnixTime expires_at = 0;  // required
+  UnixTime expires_at = 0;  // 0: the default for the kind (RegistryOptions)
   ScopeSet scope = Bit(Scope::kIsp);
   CategorySet categories = 0;
   bool dynamic = false;
@@ -173,6 +179,13 @@ class Registry {
   Result<Order> Lift(std::string_view actor, Id order_id, std::string_view reason);
   Result<Order> Suspend(std::string_view actor, Id order_id, std::string_view reason);
   Result<Order> Resume(std::string_view actor, Id order_id, std::string_view reason);
+  // Renewal, the only way an order lives past its expiry: moves the expiry of a pending,
+  // in-force or suspended order to `expires_at`, which must be later than both now and the
+  // current expiry. An expired or lifted order stays so (issue a new one).
+  Result<Order> Renew(std::string_view actor, Id order_id, UnixTime expires_at,
+                      std::string_view reason);
+  // How long an order issued now without an expiry lasts (RegistryOptions).
+  std::int64_t DefaultExpirySeconds(OrderKind kind, CategorySet categories) const;
   // Activates pending orders that became effective and expires orders past their expiry.
   Result<SweepReport> Sweep(std::string_view actor);
 

@@ -325,6 +325,17 @@ class SqliteTransaction final : public Transaction {
     return Status::Ok();
   }
 
+  Status UpdateOrderExpiry(Id order_id, UnixTime expires_at, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE orders SET expires_at = ?, updated_at = ? WHERE id = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, expires_at).Bind(2, at).Bind(3, order_id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1) return Status::NotFound("order " + std::to_string(order_id));
+    return Status::Ok();
+  }
+
   Result<bool> AttachTarget(Id order_id, Id target_id, UnixTime at, Id referral_id) override {
     RETURN_IF_ERROR(Writable());
     ASSIGN_OR_RETURN(

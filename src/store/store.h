@@ -109,6 +109,7 @@ class Transaction {
   virtual Result<std::vector<Order>> OrdersDueAt(UnixTime now) = 0;
   virtual Status UpdateOrderState(Id order_id, OrderState state, std::string_view reason,
                                   UnixTime at) = 0;
+  virtual Status UpdateOrderExpiry(Id order_id, UnixTime expires_at, UnixTime at) = 0;
   // Attaches a target to an order; false when it was already attached.
   virtual Result<bool> AttachTarget(Id order_id, Id target_id, UnixTime at, Id referral_id) = 0;
   virtual Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id order_id) = 0;

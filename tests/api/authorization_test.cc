@@ -137,6 +137,11 @@ class AuthorizationTest : public ApiFixture {
          [=, this](std::optional<Role>) {
            return Request{id_path("/v1/orders/", NewOrder(), "/lift"), R"({"reason":"appeal"})"};
          }},
+        {"POST", "/v1/orders/{id}/renew", admin, false, 200,
+         [=, this](std::optional<Role>) {
+           return Request{id_path("/v1/orders/", NewOrder(), "/renew"),
+                          R"({"expires":"2099-01-01","reason":"extended by the court"})"};
+         }},
         {"POST", "/v1/acks", intermediaries, false, 200,
          [this](std::optional<Role> role) {
            const Id order = NewOrder();

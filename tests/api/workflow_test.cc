@@ -241,9 +241,31 @@ TEST_F(WorkflowApiTest, OrdersAreIssuedListedExtendedAndLifted) {
   EXPECT_EQ(made.Header("location"), "/v1/orders/" + std::to_string(id));
   EXPECT_EQ(Body(made).at("items").as_array().size(), 2u);
 
-  std::string no_expiry = OrderJson("R-8", R"(["x.example"])", false);
+  std::string bad_expiry = OrderJson("R-8", R"(["x.example"])", false);
+  bad_expiry.replace(bad_expiry.find(R"("expires":"2030-01-01",)"), 23, R"("expires":"soon",)");
+  EXPECT_EQ(Field(Send("POST", "/v1/orders", Role::kAuthorityAdmin, bad_expiry)), "expires");
+  // No expiry: the default term (a year for a court ruling), never none.
+  std::string no_expiry = OrderJson("R-9", R"(["nine.example"])", false);
   no_expiry.replace(no_expiry.find(R"("expires":"2030-01-01",)"), 23, "");
-  EXPECT_EQ(Field(Send("POST", "/v1/orders", Role::kAuthorityAdmin, no_expiry)), "expires");
+  no_expiry.replace(no_expiry.find("Lima"), 4, "Cusco");  // out of the listings below
+  Response defaulted = Send("POST", "/v1/orders", Role::kAuthorityAdmin, no_expiry);
+  ASSERT_EQ(defaulted.status, 201) << defaulted.body;
+  const json::value defaulted_order = Body(defaulted).at("order");
+  EXPECT_FALSE(defaulted_order.at("expires").as_string().empty());
+  const Id nine = defaulted_order.at("id").as_int64();
+  // Renewal moves the expiry later; earlier is refused, naming the field.
+  const std::string renew = "/v1/orders/" + std::to_string(nine) + "/renew";
+  EXPECT_EQ(Field(Send("POST", renew, Role::kAuthorityAdmin,
+                       R"({"expires":"2001-01-01","reason":"shorter"})")),
+            "expires");
+  Response renewed =
+      Send("POST", renew, Role::kAuthorityAdmin, R"({"expires":"2098-05-01","reason":"extended"})");
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  EXPECT_EQ(Body(renewed).at("expires").as_string(), "2098-05-01T00:00:00Z");
+  ASSERT_EQ(Send("POST", "/v1/orders/" + std::to_string(nine) + "/lift", Role::kAuthorityAdmin,
+                 R"({"reason":"only here to test the default term"})")
+                .status,
+            200);
   EXPECT_EQ(
       Send("POST", "/v1/orders", Role::kAuthorityAdmin, OrderJson("R-7", R"(["x.example"])", false))
           .status,

@@ -46,8 +46,15 @@ expect_eq "json fields" "$(json 'sorted(d[0].keys())')" \
 expect_eq "canonical tree" "$(json '[e["value"] for e in d if e["kind"]=="domain-tree"][0]')" "pirate-bay.example"
 expect_exit 0 -- run --json targets list --in-force --kind cidr
 expect_eq "kind filter" "$(json '[(e["value"], e["order_reference"]) for e in d]')" "[('198.51.100.0/24', 'RG 1/2026')]"
-expect_exit 2 -- run order create --body B --ref R2 --category torrent --target x.example
-expect_contains "expiry is mandatory" "$err" "--expires"
+expect_exit 0 -- run --json order create --body B --ref R-default --category torrent --target default-term.example
+expect_eq "default expiry: a year after it takes effect" \
+  "$(json 'int((__import__("datetime").datetime.fromisoformat(d["expires"].replace("Z","+00:00")) - __import__("datetime").datetime.fromisoformat(d["effective"].replace("Z","+00:00"))).total_seconds())')" 31536000
+default_order=$(json 'd["id"]')
+expect_exit 2 -- run order renew "$default_order" --expires 2001-01-01 --reason "shorter"
+expect_contains "renewal must extend" "$err" "not later than the current expiry"
+expect_exit 0 -- run --json order renew "$default_order" --expires 2099-06-01 --reason "extended"
+expect_eq "renewed" "$(json 'd["expires"]')" "2099-06-01T00:00:00Z"
+expect_exit 0 -- run order lift "$default_order" --reason "test order"
 expect_exit 2 -- run order create --body B --ref R2 --expires 2020-01-01 --category torrent --target x.example
 expect_contains "expiry in the past" "$err" "expiry"
 expect_exit 2 -- run order create --body B --ref R2 --expires 2099-01-01 --category torrent --target cidr:10.0.0.1/8

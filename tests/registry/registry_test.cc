@@ -82,10 +82,81 @@ TEST_F(RegistryTest, AnOrderPutsItsTargetsInForceAtTheNextSerial) {
   EXPECT_FALSE(Blocked("play:com.pirate.app2"));
 }
 
-TEST_F(RegistryTest, ExpiryIsMandatoryAndAfterTheEffectiveDate) {
+TEST_F(RegistryTest, EveryOrderExpiresByDefaultAfterItsKindsTerm) {
+  // No expiry given: live-event orders get 48 hours from the effective date, whatever their
+  // kind; the others a year.
+  OrderRequest live = Request("R-live", {"match.example"});
+  live.kind = OrderKind::kAdministrativeDecision;
+  live.categories = Bit(Category::kLiveSports);
+  live.effective_at = kNow + 3600;
+  live.expires_at = 0;
+  Result<Order> a = registry_->CreateOrder(kActor, live);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->expires_at, kNow + 3600 + 48 * 3600);
+  OrderRequest admin = Request("R-admin", {"admin.example"});
+  admin.kind = OrderKind::kAdministrativeDecision;
+  admin.expires_at = 0;
+  Result<Order> b = registry_->CreateOrder(kActor, admin);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->expires_at, kNow + 365 * kDay);
+  // The terms are options.
+  RegistryOptions options;
+  options.expiry_seconds_by_kind[static_cast<int>(OrderKind::kCourtRuling)] = 90 * kDay;
+  options.live_event_expiry_seconds = 6 * 3600;
+  Registry other(*store_, clock_, options);
+  EXPECT_EQ(other.DefaultExpirySeconds(OrderKind::kCourtRuling, Bit(Category::kTorrent)),
+            90 * kDay);
+  EXPECT_EQ(other.DefaultExpirySeconds(OrderKind::kCourtRuling, Bit(Category::kLiveSports)),
+            6 * 3600);
+  OrderRequest court = Request("R-court", {"court.example"});
+  court.expires_at = 0;
+  Result<Order> c = other.CreateOrder(kActor, court);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->expires_at, kNow + 90 * kDay);
+  // And they run out with the clock like any other expiry.
+  clock_.Set(kNow + 3600 + 48 * 3600);
+  ASSERT_TRUE(registry_->Sweep(kActor).ok());
+  EXPECT_FALSE(Blocked("match.example"));
+  EXPECT_TRUE(Blocked("admin.example"));
+}
+
+TEST_F(RegistryTest, RenewalIsTheOnlyWayPastTheExpiry) {
+  Result<Order> o = registry_->CreateOrder(kActor, Request("R-renew", {"renew.example"}));
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  const UnixTime first = o->expires_at;
+  EXPECT_EQ(registry_->Renew(kActor, o->id, first + kDay, "").status().code(),
+            StatusCode::kInvalidArgument);  // a reason is required
+  EXPECT_EQ(registry_->Renew(kActor, o->id, first, "same day").status().code(),
+            StatusCode::kInvalidArgument);  // not later
+  EXPECT_EQ(registry_->Renew(kActor, o->id, first - kDay, "shorter").status().code(),
+            StatusCode::kInvalidArgument);
+  Result<Order> renewed = registry_->Renew(kActor, o->id, first + 60 * kDay, "court extended it");
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_EQ(renewed->expires_at, first + 60 * kDay);
+  EXPECT_EQ(registry_->ShowOrder(o->id)->order.expires_at, first + 60 * kDay);
+  // Past the first expiry the order still blocks; past the second it expires.
+  clock_.Set(first + kDay);
+  ASSERT_TRUE(registry_->Sweep(kActor).ok());
+  EXPECT_TRUE(Blocked("renew.example"));
+  clock_.Set(first + 60 * kDay);
+  ASSERT_TRUE(registry_->Sweep(kActor).ok());
+  EXPECT_FALSE(Blocked("renew.example"));
+  Result<Order> late = registry_->Renew(kActor, o->id, first + 90 * kDay, "too late");
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
+  AuditFilter filter;
+  filter.entity = "order";
+  filter.entity_id = o->id;
+  Result<std::vector<AuditEntry>> audit = registry_->Audit(filter);
+  ASSERT_TRUE(audit.ok());
+  std::vector<std::string> renewals;
+  for (const AuditEntry& e : *audit) {
+    if (e.action == "order.renew") renewals.push_back(e.reason);
+  }
+  EXPECT_EQ(renewals, std::vector<std::string>{"court extended it"});
+}
+
+TEST_F(RegistryTest, ExpiryIsAfterTheEffectiveDate) {
   OrderRequest r = Request("R-2", {"a.example"});
-  r.expires_at = 0;
-  EXPECT_EQ(registry_->CreateOrder(kActor, r).status().code(), StatusCode::kInvalidArgument);
   r.expires_at = kNow;  // issued now: expiry must be later
   Result<Order> o = registry_->CreateOrder(kActor, r);
   ASSERT_FALSE(o.ok());

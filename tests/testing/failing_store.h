@@ -44,6 +44,10 @@ class FailingTransaction final : public Transaction {
     RETURN_IF_ERROR(Tick());
     return in_.UpdateOrderState(id, s, r, at);
   }
+  Status UpdateOrderExpiry(Id id, UnixTime expires_at, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.UpdateOrderExpiry(id, expires_at, at);
+  }
   Result<bool> AttachTarget(Id o, Id t, UnixTime at, Id r) override {
     RETURN_IF_ERROR(Tick());
     return in_.AttachTarget(o, t, at, r);
