@@ -13,6 +13,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libmarisa-dev libsodium-dev
   python3 openssl wrk  # wrk: load checks of the HTTP server (src/http) by hand
   knot-dnsutils bind9-dnsutils  # kdig, dig: TSIG interop (tests/dns/tsig_test.cc)
+  # src/guard: libpsl answers public-suffix questions; publicsuffix ships the full list it loads
+  # (/usr/share/publicsuffix/public_suffix_list.dat, private-section entries included)
+  libpsl-dev publicsuffix
   libjson-validator-perl  # the openapi_valid test: src/api/openapi.json against OpenAPI 3.0
   # tests/feed/format_test.cc loads each feed format into the program that reads it (dig and
   # nsupdate come with bind9-dnsutils; unshare with util-linux)

@@ -612,6 +612,39 @@ Result<Signature> ParseSignature(std::string_view text, std::string_view name) {
   return sig;
 }
 
+// --- shared with other signed formats -----------------------------------------------------------
+
+bool VerifyMessage(const PublicKey& key, std::string_view message,
+                   const std::array<std::uint8_t, kEd25519SignatureBytes>& signature) {
+  (void)SodiumReady();
+  return crypto_sign_verify_detached(signature.data(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(), key.bytes.data()) == 0;
+}
+
+std::string EncodeBase64(std::span<const std::uint8_t> bytes) {
+  return Base64(bytes);
+}
+
+Status DecodeBase64Exact(std::string_view text, std::span<std::uint8_t> out) {
+  if (!IsBase64Shape(text)) return Status::InvalidArgument("not base64");
+  // The length follows from the shape; checked first, so that libsodium decodes straight into
+  // `out` (left unspecified on an error).
+  const std::size_t pad = static_cast<std::size_t>(std::count(text.end() - 2, text.end(), '='));
+  const std::size_t len = text.size() / 4 * 3 - pad;
+  if (len != out.size()) {
+    return Status::InvalidArgument(std::to_string(len) + " bytes; expected " +
+                                   std::to_string(out.size()) + " bytes");
+  }
+  std::size_t got = 0;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &got, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      got != out.size()) {
+    return Status::InvalidArgument("not base64");
+  }
+  return Status::Ok();
+}
+
 // --- files --------------------------------------------------------------------------------------
 
 Status WriteSecretKeyFile(const SecretKey& key, const std::string& path, bool overwrite) {

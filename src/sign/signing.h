@@ -42,6 +42,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -154,6 +155,18 @@ Result<Signature> ParseSignature(std::string_view text, std::string_view name);
 
 // Overwrites a string's bytes with zeros (sodium_memzero) and empties it.
 void WipeString(std::string& s);
+
+// For the project's other signed formats (the transparency log's tree heads, src/translog): a
+// pure Ed25519 signature over `message` as it is, the counterpart of SecretKey::SignMessage. The
+// caller starts the message with its own domain-separation line, as SignedMessage does.
+bool VerifyMessage(const PublicKey& key, std::string_view message,
+                   const std::array<std::uint8_t, kEd25519SignatureBytes>& signature);
+// Base64 as in these files (RFC 4648, padded). DecodeBase64Exact accepts only the canonical
+// spelling of exactly out.size() bytes (`out` is unspecified after an error); its error
+// (InvalidArgument) says "not base64" or "N bytes; expected M bytes", for the caller to prefix
+// with the file, line and field.
+std::string EncodeBase64(std::span<const std::uint8_t> bytes);
+Status DecodeBase64Exact(std::string_view text, std::span<std::uint8_t> out);
 
 // Files. Every write goes to a temporary file beside the destination, is synced, then renamed
 // over it; without `overwrite` an existing destination is an error (AlreadyExists) and is left
