@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "sign/signing.h"
+
 namespace interdict::cli {
 namespace {
 
@@ -23,8 +25,14 @@ Result<Registry*> Context::Open(bool sweep) {
     } else {
       clock_ = std::make_unique<SystemClock>();
     }
+    RegistryOptions options;
+    if (!globals_.log_key.empty()) {
+      Result<SecretKey> key = ReadSecretKeyFile(globals_.log_key);
+      if (!key.ok()) return key.status().Prefixed("--log-key");
+      options.log_key = std::make_shared<const SecretKey>(std::move(key).value());
+    }
     ASSIGN_OR_RETURN(store_, OpenSqliteStore(globals_.db));
-    registry_ = std::make_unique<Registry>(*store_, *clock_);
+    registry_ = std::make_unique<Registry>(*store_, *clock_, options);
   }
   if (sweep) {
     Result<SweepReport> swept = registry_->Sweep(globals_.actor);

@@ -26,6 +26,9 @@ struct Globals {
   std::string db;     // --db, $INTERDICT_DB, ./var/interdict.db
   std::string actor;  // --actor, $INTERDICT_ACTOR, $USER
   bool json = false;  // --json
+  // --log-key, $INTERDICT_LOG_KEY: a secret key file; with it every change signs the
+  // transparency log's new head (registry/transparency.h).
+  std::string log_key;
 };
 
 // Opens the registry on first use. The clock is the system clock unless $INTERDICT_NOW holds an
@@ -39,6 +42,10 @@ class Context {
 
   // Opens the store and runs the expiry sweep (unless sweep is false).
   Result<Registry*> Open(bool sweep = true);
+  // The transparency log's key when none was given globally (serve's --sign-key); before Open.
+  void DefaultLogKey(const std::string& path) {
+    if (globals_.log_key.empty()) globals_.log_key = path;
+  }
 
  private:
   Globals& globals_;

@@ -18,6 +18,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -494,10 +495,19 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
   }
   ASSIGN_OR_RETURN(dns::DnsServerOptions options, BuildOptions(a, log));
   ASSIGN_OR_RETURN(api::FeedPublisherOptions feed_options, FeedOptions(a));
+  // The feeds' key signs the transparency log's heads too, unless --log-key names another.
+  if (!a.sign_key.empty()) ctx.DefaultLogKey(a.sign_key);
   // The first sweep is logged like the later ones.
   ASSIGN_OR_RETURN(Registry * registry, ctx.Open(/*sweep=*/false));
   Result<SweepReport> swept = registry->Sweep(ctx.actor());
   if (!swept.ok()) return swept.status().Prefixed("expiry sweep");
+  // Changes made without the key (the command line without --log-key) get a signed head now and
+  // after every sweep; serve's own changes sign theirs as they are made.
+  std::optional<SecretKey> log_key;
+  if (!a.sign_key.empty()) {
+    ASSIGN_OR_RETURN(log_key, ReadSecretKeyFile(a.sign_key));
+    RETURN_IF_ERROR(registry->SignLogHead(*log_key).status().Prefixed("transparency log"));
+  }
   LogSweep(log, swept);
 
   // The worker threads inherit this mask, so SIGINT and SIGTERM reach sigtimedwait below.
@@ -553,6 +563,13 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     if (std::chrono::steady_clock::now() - last_sweep >= std::chrono::seconds(a.sweep_seconds)) {
       last_sweep = std::chrono::steady_clock::now();
       LogSweep(log, registry->Sweep(ctx.actor()));
+      if (log_key) {
+        const Result<StoredTreeHead> head = registry->SignLogHead(*log_key);
+        if (!head.ok()) {
+          log.Event(LogLevel::kError, "serve.log",
+                    "serve: cannot sign the transparency log's head: " + head.status().message());
+        }
+      }
     }
   }
   log.Event(LogLevel::kInfo, "serve.stop", "serve: stopping");

@@ -12,6 +12,7 @@
 
 namespace interdict::cli {
 void AddAccessCommands(CLI::App& app, Context& ctx);  // token, ack, overdue (cmd_access.cc)
+void AddLogCommands(CLI::App& app, Context& ctx);     // log (cmd_log.cc)
 }  // namespace interdict::cli
 
 namespace {
@@ -151,12 +152,17 @@ int Run(int argc, char** argv) {
   CLI::App app{"interdict: registry of court-ordered and administrative blocking orders"};
   app.set_version_flag("--version", "interdict 0.1.0");
   app.require_subcommand(1);
-  Globals globals{DefaultDb(), DefaultActor(), false};
+  Globals globals{DefaultDb(), DefaultActor(), false, {}};
   app.add_option("--db", globals.db,
                  "registry database (default $INTERDICT_DB or ./var/interdict.db)");
   app.add_option("--actor", globals.actor,
                  "who is acting, for the audit trail (default $INTERDICT_ACTOR or $USER)");
   app.add_flag("--json", globals.json, "machine-readable output");
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread exists
+  if (const char* k = std::getenv("INTERDICT_LOG_KEY"); k != nullptr) globals.log_key = k;
+  app.add_option("--log-key", globals.log_key,
+                 "secret key file that signs the transparency log's head after every change "
+                 "(default $INTERDICT_LOG_KEY; serve uses its --sign-key)");
   auto config_reader = std::make_shared<ConfigReader>();
   app.config_formatter(config_reader);
   CLI::Option* config = app.set_config(
@@ -176,6 +182,7 @@ int Run(int argc, char** argv) {
   AddKeysCommands(app, ctx);
   AddServeCommand(app, ctx);
   AddAccessCommands(app, ctx);
+  AddLogCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

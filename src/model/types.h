@@ -256,4 +256,23 @@ struct AuditEntry {
   std::string detail;  // JSON object with the change
 };
 
+// One entry of the transparency log (registry/transparency.h): its position, when it was
+// appended, the event's bytes (the leaf data) and its RFC 9162 leaf hash (32 raw bytes).
+struct LogEntry {
+  std::uint64_t index = 0;
+  UnixTime at = 0;
+  std::string event;
+  std::string hash;
+};
+
+// A signed head of the transparency log: the tree's size and root (32 raw bytes) at a time, and
+// the Ed25519 signature (64 raw bytes) of the key `key_id` over translog::TreeHeadMessage.
+struct StoredTreeHead {
+  std::uint64_t size = 0;
+  std::string root;
+  std::int64_t timestamp_ms = 0;
+  std::string key_id;
+  std::string signature;
+};
+
 }  // namespace interdict

@@ -8,6 +8,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "registry/transparency.h"
+
 namespace interdict {
 namespace {
 
@@ -163,9 +165,10 @@ Result<Referral> LoadReferral(Transaction& tx, Id id) {
 
 // Creates an order with its targets; puts them in force when the order is in force now.
 // `import_detail` is the audit detail shared by all orders of a bulk import.
+// `log` records it in the transparency log (an import records its orders itself, once each).
 Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, UnixTime now,
                                      std::string_view actor, Id referral_id, SerialOnce& serial,
-                                     std::string_view import_detail = {}) {
+                                     LogAppender* log, std::string_view import_detail = {}) {
   Order o;
   o.body = r.body;
   o.kind = r.kind;
@@ -204,6 +207,7 @@ Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, Uni
   }
   RETURN_IF_ERROR(tx.AppendAudit(
       {0, now, std::string(actor), "order.create", "order", o.id, r.reason, std::move(detail)}));
+  if (log != nullptr) RETURN_IF_ERROR(log->OrderCreated(o, r.targets, r.reason));
   return o;
 }
 
@@ -483,10 +487,13 @@ Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id or
     SerialOnce serial(tx, now, actor,
                       "referral " + std::to_string(r.id) + " approved into " + OrderLabel(o));
     std::vector<Id> fresh;
+    std::vector<Target> fresh_targets;
     for (const ReferralTarget& rt : r.targets) {
       ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(rt.target));
       ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, r.id));
-      if (attached) fresh.push_back(tid);
+      if (!attached) continue;
+      fresh.push_back(tid);
+      fresh_targets.push_back(rt.target);
     }
     if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
     r.state = ReferralState::kApproved;
@@ -494,9 +501,14 @@ Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id or
     r.reason = std::string(reason);
     r.updated_at = now;
     RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, o.id, now));
-    return tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral", r.id,
-                           std::string(reason),
-                           Detail({{"order", o.id}, {"new_targets", fresh.size()}})});
+    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
+                                    r.id, std::string(reason),
+                                    Detail({{"order", o.id}, {"new_targets", fresh.size()}})}));
+    LogAppender log = Log(tx, now, actor);
+    RETURN_IF_ERROR(
+        log.TargetsAdded(o, fresh_targets,
+                         "referral " + std::to_string(r.id) + " approved: " + std::string(reason)));
+    return log.Close();
   }));
   return r;
 }
@@ -528,10 +540,12 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
     SerialOnce serial(
         tx, now, actor,
         "order " + request.reference + " issued from referral " + std::to_string(r.id));
-    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial));
+    LogAppender log = Log(tx, now, actor);
+    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial, &log));
     RETURN_IF_ERROR(tx.UpdateReferral(r.id, ReferralState::kApproved, request.reason, o.id, now));
-    return tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral", r.id,
-                           request.reason, Detail({{"order", o.id}})});
+    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
+                                    r.id, request.reason, Detail({{"order", o.id}})}));
+    return log.Close();
   }));
   return o;
 }
@@ -577,8 +591,9 @@ Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& 
   Order o;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
     SerialOnce serial(tx, now, actor, "order " + r.reference + " created");
-    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial));
-    return Status::Ok();
+    LogAppender log = Log(tx, now, actor);
+    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial, &log));
+    return log.Close();
   }));
   return o;
 }
@@ -600,19 +615,26 @@ Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
     }
     std::vector<Id> fresh;
+    std::vector<Target> fresh_targets;
     if (attached_now != nullptr) attached_now->clear();
     for (const Target& t : targets) {
       ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
       ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, 0));
-      if (attached) fresh.push_back(tid);
+      if (attached) {
+        fresh.push_back(tid);
+        fresh_targets.push_back(t);
+      }
       if (attached_now != nullptr) attached_now->push_back(attached);
     }
     added = fresh.size();
     SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));
     if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
-    return tx.AppendAudit({0, now, std::string(actor), "order.add-targets", "order", o.id,
-                           std::string(reason),
-                           Detail({{"targets", TargetsJson(targets)}, {"new", added}})});
+    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "order.add-targets", "order", o.id,
+                                    std::string(reason),
+                                    Detail({{"targets", TargetsJson(targets)}, {"new", added}})}));
+    LogAppender log = Log(tx, now, actor);
+    RETURN_IF_ERROR(log.TargetsAdded(o, fresh_targets, reason));
+    return log.Close();
   }));
   return added;
 }
@@ -669,9 +691,12 @@ Result<Order> Registry::Renew(std::string_view actor, Id order_id, UnixTime expi
     o.expires_at = expires_at;
     o.updated_at = now;
     RETURN_IF_ERROR(tx.UpdateOrderExpiry(o.id, expires_at, now));
-    return tx.AppendAudit({0, now, std::string(actor), "order.renew", "order", o.id,
-                           std::string(reason),
-                           Detail({{"from", FormatTime(before)}, {"to", FormatTime(expires_at)}})});
+    RETURN_IF_ERROR(tx.AppendAudit(
+        {0, now, std::string(actor), "order.renew", "order", o.id, std::string(reason),
+         Detail({{"from", FormatTime(before)}, {"to", FormatTime(expires_at)}})}));
+    LogAppender log = Log(tx, now, actor);
+    RETURN_IF_ERROR(log.Renewed(o, reason));
+    return log.Close();
   }));
   return o;
 }
@@ -710,9 +735,14 @@ Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
     o.state_reason = std::string(reason);
     o.updated_at = now;
     RETURN_IF_ERROR(tx.UpdateOrderState(o.id, o.state, reason, now));
-    return tx.AppendAudit(
+    RETURN_IF_ERROR(tx.AppendAudit(
         {0, now, std::string(actor), std::string(action), "order", o.id, std::string(reason),
-         Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})});
+         Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})}));
+    LogAppender log = Log(tx, now, actor);
+    // Resuming an order past its expiry expires it: the log says what happened.
+    RETURN_IF_ERROR(
+        log.StateChanged(o, o.state == OrderState::kExpired ? "order.expire" : action, reason));
+    return log.Close();
   }));
   return o;
 }
@@ -725,6 +755,7 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
     ASSIGN_OR_RETURN(std::vector<Order> due, tx.OrdersDueAt(now));
     if (due.empty()) return Status::Ok();
     SerialOnce serial(tx, now, actor, "sweep: orders expired or became effective");
+    LogAppender log = Log(tx, now, actor);
     for (Order& o : due) {
       const OrderState next = StateAt(o, now);
       if (next == o.state) continue;
@@ -740,13 +771,14 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
                                      ? "expired on " + FormatTime(o.expires_at)
                                      : "effective from " + FormatTime(o.effective_at);
       RETURN_IF_ERROR(tx.UpdateOrderState(o.id, next, reason, now));
-      RETURN_IF_ERROR(
-          tx.AppendAudit({0, now, std::string(actor),
-                          next == OrderState::kExpired ? "order.expire" : "order.activate", "order",
-                          o.id, reason, Detail({{"from", Name(o.state)}, {"to", Name(next)}})}));
+      const char* event = next == OrderState::kExpired ? "order.expire" : "order.activate";
+      RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), event, "order", o.id, reason,
+                                      Detail({{"from", Name(o.state)}, {"to", Name(next)}})}));
+      o.state = next;
+      RETURN_IF_ERROR(log.StateChanged(o, event, reason));
     }
     report.serial = serial.serial();
-    return Status::Ok();
+    return log.Close();
   }));
   return report;
 }
@@ -899,16 +931,16 @@ class ImportBatchImpl final : public ImportBatch {
       r.targets.clear();
       r.reason = "imported from " + source_;
       Result<Order> created =
-          InsertOrderWithTargets(tx_, r, now_, actor_, 0, serial_, audit_detail_);
+          InsertOrderWithTargets(tx_, r, now_, actor_, 0, serial_, nullptr, audit_detail_);
       Known k;
       if (created.ok()) {
-        k = {created->id, created->state, true};
+        k = {created->id, created->state, true, false, *created, {}};
         ++stats_->orders_created;
       } else if (created.status().code() == StatusCode::kAlreadyExists) {
         ASSIGN_OR_RETURN(std::optional<Order> existing,
                          tx_.FindOrderByKey(r.body, r.reference, r.issued_at));
         if (!existing) return Status::Internal("order " + r.reference + " exists and does not");
-        k = {existing->id, existing->state, false};
+        k = {existing->id, existing->state, false, false, *existing, {}};
       } else {
         return created.status();
       }
@@ -925,6 +957,7 @@ class ImportBatchImpl final : public ImportBatch {
       ASSIGN_OR_RETURN(bool fresh, tx_.AttachTarget(k.id, tid, now_, 0));
       if (!fresh) continue;
       ++attached;
+      k.attached.push_back(t);
       if (k.state == OrderState::kInForce) {
         ASSIGN_OR_RETURN(Serial s, serial_.Get());
         RETURN_IF_ERROR(tx_.LogInForce(s, tid, k.id, DeltaOp::kAdd));
@@ -941,6 +974,25 @@ class ImportBatchImpl final : public ImportBatch {
 
   Serial serial() const { return serial_.serial(); }
 
+  // One transparency log entry per order the import touched, in the order first met: the order
+  // issued with its targets, or the targets it gained.
+  Status LogOrders(LogAppender& log) {
+    std::vector<const Known*> touched;
+    touched.reserve(orders_.size());
+    for (const auto& [key, k] : orders_) touched.push_back(&k);
+    std::sort(touched.begin(), touched.end(),
+              [](const Known* a, const Known* b) { return a->order.id < b->order.id; });
+    const std::string reason = "imported from " + source_;
+    for (const Known* k : touched) {
+      if (k->created) {
+        RETURN_IF_ERROR(log.OrderCreated(k->order, k->attached, reason));
+      } else {
+        RETURN_IF_ERROR(log.TargetsAdded(k->order, k->attached, reason));
+      }
+    }
+    return Status::Ok();
+  }
+
  private:
   std::function<std::int64_t(OrderKind, CategorySet)> default_expiry_;
   struct Known {
@@ -948,6 +1000,8 @@ class ImportBatchImpl final : public ImportBatch {
     OrderState state = OrderState::kPending;
     bool created = false;
     bool extended = false;
+    Order order;                   // as created or found
+    std::vector<Target> attached;  // newly attached by this import
   };
 
   Transaction& tx_;
@@ -975,6 +1029,9 @@ Result<ImportStats> Registry::Import(std::string_view actor, std::string_view so
                           });
     RETURN_IF_ERROR(feed(batch));
     stats.serial = batch.serial();
+    LogAppender log = Log(tx, now, actor);
+    RETURN_IF_ERROR(batch.LogOrders(log));
+    RETURN_IF_ERROR(log.Close());
     return tx.AppendAudit({0, now, std::string(actor), "import", "registry", 0, "",
                            Detail({{"source", source},
                                    {"orders_created", stats.orders_created},

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,8 +27,15 @@
 #include "core/time.h"
 #include "model/types.h"
 #include "store/store.h"
+#include "translog/merkle.h"
 
 namespace interdict {
+
+class LogAppender;       // registry/transparency.h
+struct LogVerification;  // registry/transparency.h
+struct OrderRecord;      // io/order_record.h
+struct PublicKey;        // sign/signing.h
+class SecretKey;         // sign/signing.h
 
 struct RegistryOptions {
   // A referral can be withdrawn by its rights holder this long after it was submitted.
@@ -42,6 +50,9 @@ struct RegistryOptions {
   std::int64_t live_event_expiry_seconds = std::int64_t{48} * 3600;
   std::int64_t expiry_seconds_by_kind[3] = {std::int64_t{365} * 86400, std::int64_t{365} * 86400,
                                             std::int64_t{365} * 86400};
+  // The transparency log's key: with it, every transaction that appends to the log also stores
+  // a signed head of the new size; without, heads are signed later (SignLogHead).
+  std::shared_ptr<const SecretKey> log_key;
 };
 
 // One item of an intermediary's acknowledgement: the (order, target) pair of its view, processed
@@ -247,10 +258,25 @@ class Registry {
   Result<std::vector<OverdueItem>> Overdue(std::optional<Id> org_id, std::optional<Id> order_id);
   Result<OverdueSummary> SummarizeOverdue();
 
+  // The transparency log (registry/transparency.h). Entries from `first`, at most `limit`.
+  Result<std::vector<LogEntry>> LogEntries(std::uint64_t first, std::size_t limit);
+  Result<std::uint64_t> LogSize();
+  // Signs the log at its current size unless already signed; returns the newest head.
+  Result<StoredTreeHead> SignLogHead(const SecretKey& key);
+  // The newest signed heads, largest first (0: all).
+  Result<std::vector<StoredTreeHead>> LogHeads(std::size_t limit);
+  // Proofs against the log's first `size` entries.
+  Result<translog::InclusionProof> ProveInclusion(std::uint64_t index, std::uint64_t size);
+  Result<translog::ConsistencyProof> ProveConsistency(std::uint64_t old_size,
+                                                      std::uint64_t new_size);
+  // registry/transparency.h's VerifyLog on this registry's store.
+  Result<LogVerification> VerifyLog(const PublicKey* key, const std::vector<OrderRecord>* exported);
+
   const Clock& clock() const { return clock_; }
 
  private:
   OverdueQuery MakeOverdueQuery() const;
+  LogAppender Log(Transaction& tx, UnixTime now, std::string_view actor) const;
   Result<Order> ChangeOrderState(std::string_view actor, Id order_id, std::string_view reason,
                                  std::string_view action, std::span<const OrderState> from,
                                  OrderState to);

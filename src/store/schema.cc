@@ -180,10 +180,51 @@ CREATE TABLE acknowledgements (
 CREATE INDEX acknowledgements_by_order ON acknowledgements (order_id);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 4: the transparency log (registry/transparency.h). Entries are numbered from 0
+// without gaps; translog_nodes keeps the hash of every complete subtree so that a root is read,
+// not recomputed; translog_heads keeps the signed tree heads. All three refuse changes.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE translog (
+  idx    INTEGER PRIMARY KEY CHECK (idx >= 0),
+  at     INTEGER NOT NULL,
+  event  TEXT NOT NULL,
+  hash   BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32)
+);
+CREATE TABLE translog_nodes (
+  level  INTEGER NOT NULL CHECK (level >= 0 AND level < 64),
+  idx    INTEGER NOT NULL CHECK (idx >= 0),
+  hash   BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32),
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE translog_heads (
+  size          INTEGER PRIMARY KEY CHECK (size >= 0),
+  root          BLOB NOT NULL CHECK (typeof(root) = 'blob' AND length(root) = 32),
+  timestamp_ms  INTEGER NOT NULL,
+  key_id        TEXT NOT NULL CHECK (length(key_id) = 16),
+  signature     BLOB NOT NULL CHECK (typeof(signature) = 'blob' AND length(signature) = 64)
+);
+CREATE TRIGGER translog_append_only_u BEFORE UPDATE ON translog
+  BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER translog_append_only_d BEFORE DELETE ON translog
+  BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER translog_next BEFORE INSERT ON translog
+  WHEN NEW.idx <> COALESCE((SELECT MAX(idx) FROM translog), -1) + 1
+  BEGIN SELECT RAISE(ABORT, 'transparency log entries must be numbered without gaps'); END;
+CREATE TRIGGER translog_nodes_append_only_u BEFORE UPDATE ON translog_nodes
+  BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER translog_nodes_append_only_d BEFORE DELETE ON translog_nodes
+  BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;
+CREATE TRIGGER translog_heads_append_only_u BEFORE UPDATE ON translog_heads
+  BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+CREATE TRIGGER translog_heads_append_only_d BEFORE DELETE ON translog_heads
+  BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
     {3, "access tokens and acknowledgements", kV3},
+    {4, "transparency log", kV4},
 }};
 
 }  // namespace

@@ -614,6 +614,103 @@ class SqliteTransaction final : public Transaction {
     return s->Run();
   }
 
+  Result<std::uint64_t> LogSize() override {
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM translog"));
+    StatementScope scope(*s);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return Status::Internal("translog: no size");
+    return static_cast<std::uint64_t>(s->Int(0));
+  }
+
+  Status AppendLogEntry(const LogEntry& e) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("INSERT INTO translog (idx, at, event, hash) VALUES (?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, static_cast<std::int64_t>(e.index)).Bind(2, e.at).Bind(3, e.event);
+    s->BindBlob(4, e.hash);
+    return s->Run();
+  }
+
+  Result<std::vector<LogEntry>> ReadLog(std::uint64_t first, std::size_t limit,
+                                        bool with_events) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare(
+            with_events
+                ? "SELECT idx, at, hash, event FROM translog WHERE idx >= ? ORDER BY idx "
+                  "LIMIT ?"
+                : "SELECT idx, at, hash FROM translog WHERE idx >= ? ORDER BY idx LIMIT ?"));
+    StatementScope scope(*s);
+    s->Bind(1, static_cast<std::int64_t>(first)).Bind(2, static_cast<std::int64_t>(limit));
+    std::vector<LogEntry> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      LogEntry e;
+      e.index = static_cast<std::uint64_t>(s->Int(0));
+      e.at = s->Int(1);
+      e.hash = std::string(s->TextView(2));
+      if (with_events) e.event = s->Text(3);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Result<std::optional<std::string>> FindLogNode(int level, std::uint64_t index) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT hash FROM translog_nodes WHERE level = ? AND idx = ?"));
+    StatementScope scope(*s);
+    s->Bind(1, std::int64_t{level}).Bind(2, static_cast<std::int64_t>(index));
+    return OptionalRow<std::string>(
+        *s, [](const Statement& st) -> Result<std::string> { return std::string(st.TextView(0)); });
+  }
+
+  Status PutLogNode(int level, std::uint64_t index, std::string_view hash) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO translog_nodes (level, idx, hash) VALUES (?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, std::int64_t{level}).Bind(2, static_cast<std::int64_t>(index));
+    s->BindBlob(3, hash);
+    return s->Run();
+  }
+
+  Status AppendTreeHead(const StoredTreeHead& h) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO translog_heads (size, root, timestamp_ms, key_id, "
+                                 "signature) VALUES (?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, static_cast<std::int64_t>(h.size));
+    s->BindBlob(2, h.root);
+    s->Bind(3, h.timestamp_ms).Bind(4, h.key_id);
+    s->BindBlob(5, h.signature);
+    return s->Run();
+  }
+
+  Result<std::vector<StoredTreeHead>> ListTreeHeads(std::size_t limit) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT size, root, timestamp_ms, key_id, signature FROM "
+                                 "translog_heads ORDER BY size DESC LIMIT ?"));
+    StatementScope scope(*s);
+    s->Bind(1, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    std::vector<StoredTreeHead> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      StoredTreeHead h;
+      h.size = static_cast<std::uint64_t>(s->Int(0));
+      h.root = std::string(s->TextView(1));
+      h.timestamp_ms = s->Int(2);
+      h.key_id = s->Text(3);
+      h.signature = std::string(s->TextView(4));
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
   Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f) override {
     ASSIGN_OR_RETURN(
         Statement * s,

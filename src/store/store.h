@@ -151,6 +151,21 @@ class Transaction {
   virtual Status AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) = 0;
 
+  // The transparency log: entries numbered from 0 without gaps, the hashes of its complete
+  // subtrees (level 0: the leaves; node (l, i) covers leaves [i * 2^l, (i + 1) * 2^l)), and its
+  // signed heads. All three only grow.
+  virtual Result<std::uint64_t> LogSize() = 0;
+  virtual Status AppendLogEntry(const LogEntry& entry) = 0;
+  // Entries with index >= first, in order, at most `limit`; without their events when
+  // !with_events (hashes only).
+  virtual Result<std::vector<LogEntry>> ReadLog(std::uint64_t first, std::size_t limit,
+                                                bool with_events) = 0;
+  virtual Result<std::optional<std::string>> FindLogNode(int level, std::uint64_t index) = 0;
+  virtual Status PutLogNode(int level, std::uint64_t index, std::string_view hash) = 0;
+  virtual Status AppendTreeHead(const StoredTreeHead& head) = 0;
+  // Signed heads, the largest size first; at most `limit` (0: all).
+  virtual Result<std::vector<StoredTreeHead>> ListTreeHeads(std::size_t limit) = 0;
+
   virtual Result<RegistryCounts> Counts() = 0;
 
   // Access tokens (schema version 3). `hash` is TokenHash(secret): 32 raw bytes.

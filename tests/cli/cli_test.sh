@@ -522,4 +522,49 @@ expect_eq "a bad flag is not blamed on the file" "$(grep -c bad-value.toml <<<"$
 expect_exit 0 -- "$bin" --config "$(dirname "$0")/../../docs/serve.example.toml" serve --help
 expect_contains "help mentions the config file" "$out" "docs/serve.example.toml"
 
+echo "== the transparency log: heads, proofs, verification, tampering caught"
+# Every order event so far is in the log; nothing signed it (no --log-key).
+expect_exit 2 -- run log head
+expect_contains "no head yet" "$err" "no signed head yet"
+expect_exit 0 -- run --json log head --key "$tmp/authority.key"
+log_size=$(json 'd["size"]')
+expect_eq "the head covers the whole log" "$(json 'd["log_size"]')" "$log_size"
+expect_exit 0 -- run log head
+printf '%s' "$out" >"$tmp/head-old.txt"
+expect_contains "tree head format" "$out" "interdict-tree-head v1"
+# A change made with --log-key signs its own head.
+expect_exit 0 -- run --log-key "$tmp/authority.key" --json order create --body "Court" --ref LOG-1 \
+  --category torrent --target log-one.example
+log_order=$(json 'd["id"]')
+expect_exit 0 -- run log head
+printf '%s' "$out" >"$tmp/head-new.txt"
+expect_exit 0 -- run --json log head
+expect_eq "a signed head per change" "$(json 'd["size"]')" "$((log_size + 1))"
+expect_exit 0 -- run --json log entries --from "$log_size"
+expect_eq "the new entry" "$(json 'd["event"]["event"] + " " + d["event"]["order"]["reference"]')" \
+  "order.create LOG-1"
+expect_exit 0 -- run log prove --index 0
+expect_contains "inclusion proof format" "$out" "interdict-inclusion-proof v1"
+expect_exit 0 -- run log verify --pubkey "$tmp/authority.pub" --old-head "$tmp/head-old.txt" \
+  --new-head "$tmp/head-new.txt"
+expect_contains "a clean log" "$out" "valid: $((log_size + 1)) entries"
+expect_exit 0 -- run export --format json -o "$tmp/export.json"
+expect_exit 0 -- run log verify --export "$tmp/export.json"
+expect_exit 1 -- run log verify --pubkey "$tmp/other.pub"
+expect_contains "another key" "$out" "tree head of size"
+expect_exit 2 -- run log verify --old-head "$tmp/head-old.txt" --new-head "$tmp/head-new.txt"
+expect_contains "heads need a key" "$err" "with --pubkey"
+# Someone with the database file edits an order: verification names it and the entry.
+sqlite3 "$INTERDICT_DB" "UPDATE orders SET reference = 'LOG-1-edited' WHERE id = $log_order"
+expect_exit 1 -- run log verify --pubkey "$tmp/authority.pub"
+expect_contains "edited order named" "$out" \
+  "order $log_order (LOG-1-edited): reference is \"LOG-1-edited\" in the register but \"LOG-1\" in log entry $log_size"
+sqlite3 "$INTERDICT_DB" "UPDATE orders SET reference = 'LOG-1' WHERE id = $log_order"
+expect_exit 0 -- run log verify --pubkey "$tmp/authority.pub"
+# ... or deletes an event, dropping the trigger that refuses it.
+sqlite3 "$INTERDICT_DB" "DROP TRIGGER translog_append_only_d; DROP TRIGGER translog_next;
+  DELETE FROM translog WHERE idx = 1"
+expect_exit 1 -- run log verify --pubkey "$tmp/authority.pub"
+expect_contains "deleted entry named" "$out" "log entry 1 is missing"
+
 finish

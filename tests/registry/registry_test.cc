@@ -329,6 +329,7 @@ TEST_F(RegistryTest, AFailureAtAnyWriteLeavesNoHalfOrder) {
     EXPECT_EQ(c.targets, c0.targets) << "after failing write " << n;
     EXPECT_EQ(c.audit_entries, c0.audit_entries) << "after failing write " << n;
     EXPECT_EQ(CurrentSerial(), s0) << "after failing write " << n;
+    EXPECT_EQ(*registry_->LogSize(), 1u) << "after failing write " << n;
     ASSERT_LT(n, 100);
   }
   EXPECT_GE(failures, 10);  // order, 4 targets, 4 links, serial, 4 in-force adds, audit

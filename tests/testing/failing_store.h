@@ -107,6 +107,29 @@ class FailingTransaction final : public Transaction {
   Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f) override {
     return in_.ListAudit(f);
   }
+  Result<std::uint64_t> LogSize() override { return in_.LogSize(); }
+  Status AppendLogEntry(const LogEntry& e) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.AppendLogEntry(e);
+  }
+  Result<std::vector<LogEntry>> ReadLog(std::uint64_t first, std::size_t limit,
+                                        bool with_events) override {
+    return in_.ReadLog(first, limit, with_events);
+  }
+  Result<std::optional<std::string>> FindLogNode(int level, std::uint64_t index) override {
+    return in_.FindLogNode(level, index);
+  }
+  Status PutLogNode(int level, std::uint64_t index, std::string_view hash) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.PutLogNode(level, index, hash);
+  }
+  Status AppendTreeHead(const StoredTreeHead& h) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.AppendTreeHead(h);
+  }
+  Result<std::vector<StoredTreeHead>> ListTreeHeads(std::size_t limit) override {
+    return in_.ListTreeHeads(limit);
+  }
   Result<RegistryCounts> Counts() override { return in_.Counts(); }
   Result<Id> InsertApiToken(const ApiToken& t, std::string_view h) override {
     RETURN_IF_ERROR(Tick());
