@@ -256,6 +256,31 @@ struct AuditEntry {
   std::string detail;  // JSON object with the change
 };
 
+// A data set of the collateral-damage guard (src/guard) as imported: its kind ("ranges",
+// "pdns", "whitelist", "prefix-asn", "popular"), its name (the provider for ranges, else the
+// file's name), where it came from and its text, kept as imported and parsed again on load.
+struct GuardSet {
+  Id id = 0;  // a later import of the same (kind, name) replaces it and gets a larger id
+  std::string kind;
+  std::string name;
+  std::string source;
+  UnixTime imported_at = 0;
+  std::string actor;
+  std::string content;  // empty when listed without it
+  std::int64_t bytes = 0;
+};
+
+// An authority admin's decision that a target the guard flags may be ordered anyway: public,
+// and in the transparency log.
+struct GuardOverride {
+  Id id = 0;
+  Target target;
+  std::string findings;  // what the guard said when the override was recorded
+  std::string reason;
+  std::string actor;
+  UnixTime at = 0;
+};
+
 // One entry of the transparency log (registry/transparency.h): its position, when it was
 // appended, the event's bytes (the leaf data) and its RFC 9162 leaf hash (32 raw bytes).
 struct LogEntry {

@@ -484,6 +484,11 @@ Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id or
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
     }
     RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+    {
+      std::vector<Target> referred;
+      for (const ReferralTarget& rt : r.targets) referred.push_back(rt.target);
+      RETURN_IF_ERROR(CheckGuard(tx, referred, now));
+    }
     SerialOnce serial(tx, now, actor,
                       "referral " + std::to_string(r.id) + " approved into " + OrderLabel(o));
     std::vector<Id> fresh;
@@ -536,6 +541,7 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
     ASSIGN_OR_RETURN(Referral r, LoadReferral(tx, referral_id));
     RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
     for (const ReferralTarget& rt : r.targets) request.targets.push_back(rt.target);
+    RETURN_IF_ERROR(CheckGuard(tx, request.targets, now));
     request.categories |= Bit(r.category);
     SerialOnce serial(
         tx, now, actor,
@@ -590,6 +596,7 @@ Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& 
   if (r.targets.empty()) return Status::InvalidArgument("an order needs at least one target");
   Order o;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    RETURN_IF_ERROR(CheckGuard(tx, r.targets, now));
     SerialOnce serial(tx, now, actor, "order " + r.reference + " created");
     LogAppender log = Log(tx, now, actor);
     ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial, &log));
@@ -614,6 +621,7 @@ Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
     if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
       return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
     }
+    RETURN_IF_ERROR(CheckGuard(tx, targets, now));
     std::vector<Id> fresh;
     std::vector<Target> fresh_targets;
     if (attached_now != nullptr) attached_now->clear();

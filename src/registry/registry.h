@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +26,7 @@
 #include "auth/access.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "guard/guard.h"
 #include "model/types.h"
 #include "store/store.h"
 #include "translog/merkle.h"
@@ -50,6 +52,8 @@ struct RegistryOptions {
   std::int64_t live_event_expiry_seconds = std::int64_t{48} * 3600;
   std::int64_t expiry_seconds_by_kind[3] = {std::int64_t{365} * 86400, std::int64_t{365} * 86400,
                                             std::int64_t{365} * 86400};
+  // The collateral-damage guard's thresholds (src/guard).
+  guard::GuardOptions guard;
   // The transparency log's key: with it, every transaction that appends to the log also stores
   // a signed head of the new size; without, heads are signed later (SignLogHead).
   std::shared_ptr<const SecretKey> log_key;
@@ -156,6 +160,16 @@ class ImportBatch {
   virtual Status Add(const OrderRequest& header, std::span<const Target> targets) = 0;
 };
 
+// What the collateral-damage guard says about one target, and the override on record for it.
+struct TargetAssessment {
+  Target target;
+  std::vector<guard::Finding> findings;    // empty: nothing found
+  std::optional<GuardOverride> override_;  // the latest override of this target, if any
+  // Whether an order may not carry it: a finding that is never overridden (public suffix), or
+  // any finding without an override.
+  bool refused() const;
+};
+
 class Registry {
  public:
   Registry(Store& store, const Clock& clock, RegistryOptions options = {});
@@ -258,6 +272,21 @@ class Registry {
   Result<std::vector<OverdueItem>> Overdue(std::optional<Id> org_id, std::optional<Id> order_id);
   Result<OverdueSummary> SummarizeOverdue();
 
+  // The collateral-damage guard (src/guard) over this registry's data sets. Every order,
+  // approval and added target is assessed inside its transaction; a refused target fails the
+  // whole step (kFailedPrecondition, naming each target and what it would hit).
+  // Imports a data set (kind "ranges", "pdns", "whitelist", "prefix-asn" or "popular"; its
+  // name, source and content), replacing the set of the same kind and name. The content is
+  // parsed first: a bad line is an error naming set.source and the line, and nothing is kept.
+  Result<GuardSet> ImportGuardSet(std::string_view actor, GuardSet set);
+  Result<std::vector<GuardSet>> GuardSets();  // without their content
+  Result<std::vector<TargetAssessment>> Assess(std::span<const Target> targets);
+  // Records that a flagged target may be ordered (public-suffix findings cannot be overridden);
+  // the reason is required. Audited and in the transparency log.
+  Result<GuardOverride> OverrideGuard(std::string_view actor, const Target& target,
+                                      std::string_view reason);
+  Result<std::vector<GuardOverride>> GuardOverrides();
+
   // The transparency log (registry/transparency.h). Entries from `first`, at most `limit`.
   Result<std::vector<LogEntry>> LogEntries(std::uint64_t first, std::size_t limit);
   Result<std::uint64_t> LogSize();
@@ -277,6 +306,10 @@ class Registry {
  private:
   OverdueQuery MakeOverdueQuery() const;
   LogAppender Log(Transaction& tx, UnixTime now, std::string_view actor) const;
+  Result<std::shared_ptr<const guard::Guard>> LoadGuard(Transaction& tx);
+  Result<std::vector<TargetAssessment>> AssessIn(Transaction& tx, std::span<const Target> targets,
+                                                 UnixTime now);
+  Status CheckGuard(Transaction& tx, std::span<const Target> targets, UnixTime now);
   Result<Order> ChangeOrderState(std::string_view actor, Id order_id, std::string_view reason,
                                  std::string_view action, std::span<const OrderState> from,
                                  OrderState to);
@@ -284,6 +317,9 @@ class Registry {
   Store& store_;
   const Clock& clock_;
   RegistryOptions options_;
+  std::mutex guard_mu_;  // guards the two below: the guard built from the data sets
+  std::string guard_version_;
+  std::shared_ptr<const guard::Guard> guard_;
 };
 
 }  // namespace interdict

@@ -138,6 +138,17 @@ Status LogAppender::Renewed(const Order& o, std::string_view reason) {
                                              {"reason", reason}}));
 }
 
+Status LogAppender::GuardOverridden(const GuardOverride& o) {
+  return Append(json::serialize(json::object{{"v", 1},
+                                             {"event", "guard.override"},
+                                             {"at", FormatTime(now_)},
+                                             {"actor", actor_},
+                                             {"override", o.id},
+                                             {"target", o.target.ToString()},
+                                             {"findings", o.findings},
+                                             {"reason", o.reason}}));
+}
+
 Status LogAppender::Close() {
   if (!appended_ || key_ == nullptr) return Status::Ok();
   return SignLogHead(tx_, *key_, now_ * 1000).status();
@@ -240,6 +251,7 @@ void Replay(const LogEntry& e, std::map<Id, LoggedOrder>& orders,
   }
   const json::object& obj = v.as_object();
   const std::string event = Str(obj, "event");
+  if (event.starts_with("guard.")) return;  // not about an order's contents
   const json::value* order_v = obj.if_contains("order");
   if (order_v == nullptr || !order_v->is_object() || !order_v->as_object().contains("id") ||
       !order_v->as_object().at("id").is_int64()) {

@@ -50,6 +50,8 @@ class LogAppender {
   // The order's state changed (lift, suspend, resume, activate, expire): `event` names it.
   Status StateChanged(const Order& order, std::string_view event, std::string_view reason);
   Status Renewed(const Order& order, std::string_view reason);
+  // An authority admin overrode the collateral-damage guard for a target.
+  Status GuardOverridden(const GuardOverride& override_);
 
   // When entries were appended and a key is set: a signed head of the new size.
   Status Close();

@@ -220,11 +220,42 @@ CREATE TRIGGER translog_heads_append_only_d BEFORE DELETE ON translog_heads
   BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: the collateral-damage guard's data sets, kept as imported (src/guard parses them
+// on load), and the overrides authority admins record for flagged targets (public, and never
+// changed).
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE guard_sets (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL CHECK (kind = 'ranges' OR kind = 'pdns' OR kind = 'whitelist' OR kind = 'prefix-asn' OR kind = 'popular'),
+  name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  source       TEXT NOT NULL,
+  imported_at  INTEGER NOT NULL,
+  actor        TEXT NOT NULL CHECK (length(actor) > 0),
+  content      TEXT NOT NULL,
+  UNIQUE (kind, name)
+);
+CREATE TABLE guard_overrides (
+  id            INTEGER PRIMARY KEY,
+  target_kind   TEXT NOT NULL,
+  target_value  TEXT NOT NULL,
+  findings      TEXT NOT NULL,
+  reason        TEXT NOT NULL CHECK (length(reason) > 0),
+  actor         TEXT NOT NULL CHECK (length(actor) > 0),
+  at            INTEGER NOT NULL
+);
+CREATE INDEX guard_overrides_by_target ON guard_overrides (target_kind, target_value);
+CREATE TRIGGER guard_overrides_append_only_u BEFORE UPDATE ON guard_overrides
+  BEGIN SELECT RAISE(ABORT, 'overrides are append-only'); END;
+CREATE TRIGGER guard_overrides_append_only_d BEFORE DELETE ON guard_overrides
+  BEGIN SELECT RAISE(ABORT, 'overrides are append-only'); END;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
     {3, "access tokens and acknowledgements", kV3},
     {4, "transparency log", kV4},
+    {5, "collateral-damage guard: data sets and overrides", kV5},
 }};
 
 }  // namespace

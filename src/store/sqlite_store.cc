@@ -711,6 +711,100 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+  Result<Id> PutGuardSet(const GuardSet& g) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * del,
+                     db_.Prepare("DELETE FROM guard_sets WHERE kind = ? AND name = ?"));
+    {
+      StatementScope scope(*del);
+      del->Bind(1, g.kind).Bind(2, g.name);
+      RETURN_IF_ERROR(del->Run());
+    }
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO guard_sets (kind, name, source, imported_at, actor, "
+                                 "content) VALUES (?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, g.kind).Bind(2, g.name).Bind(3, g.source).Bind(4, g.imported_at).Bind(5, g.actor);
+    s->Bind(6, g.content);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::vector<GuardSet>> ListGuardSets(bool with_content) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare(with_content ? "SELECT id, kind, name, source, imported_at, actor, "
+                                   "length(CAST(content AS BLOB)), content FROM guard_sets "
+                                   "ORDER BY id"
+                                 : "SELECT id, kind, name, source, imported_at, actor, "
+                                   "length(CAST(content AS BLOB)) FROM guard_sets ORDER BY id"));
+    StatementScope scope(*s);
+    std::vector<GuardSet> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      GuardSet g;
+      g.id = s->Int(0);
+      g.kind = s->Text(1);
+      g.name = s->Text(2);
+      g.source = s->Text(3);
+      g.imported_at = s->Int(4);
+      g.actor = s->Text(5);
+      g.bytes = s->Int(6);
+      if (with_content) g.content = s->Text(7);
+      out.push_back(std::move(g));
+    }
+    return out;
+  }
+
+  Result<std::string> GuardVersion() override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM guard_sets"));
+    StatementScope scope(*s);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return Status::Internal("guard_sets: no version");
+    return std::to_string(s->Int(0)) + "/" + std::to_string(s->Int(1));
+  }
+
+  Result<Id> InsertGuardOverride(const GuardOverride& o) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO guard_overrides (target_kind, target_value, "
+                                 "findings, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, TargetKindName(o.target.kind)).Bind(2, o.target.value).Bind(3, o.findings);
+    s->Bind(4, o.reason).Bind(5, o.actor).Bind(6, o.at);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::vector<GuardOverride>> ListGuardOverrides(const Target* target) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare(target != nullptr
+                        ? "SELECT id, target_kind, target_value, findings, reason, actor, at FROM "
+                          "guard_overrides WHERE target_kind = ? AND target_value = ? ORDER BY id"
+                        : "SELECT id, target_kind, target_value, findings, reason, actor, at FROM "
+                          "guard_overrides ORDER BY id"));
+    StatementScope scope(*s);
+    if (target != nullptr) s->Bind(1, TargetKindName(target->kind)).Bind(2, target->value);
+    std::vector<GuardOverride> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      GuardOverride o;
+      o.id = s->Int(0);
+      ASSIGN_OR_RETURN(o.target.kind, ParseTargetKind(s->TextView(1)));
+      o.target.value = s->Text(2);
+      o.findings = s->Text(3);
+      o.reason = s->Text(4);
+      o.actor = s->Text(5);
+      o.at = s->Int(6);
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
   Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f) override {
     ASSIGN_OR_RETURN(
         Statement * s,

@@ -166,6 +166,15 @@ class Transaction {
   // Signed heads, the largest size first; at most `limit` (0: all).
   virtual Result<std::vector<StoredTreeHead>> ListTreeHeads(std::size_t limit) = 0;
 
+  // The guard's data sets: Put replaces the set of the same (kind, name). Listed by id, with
+  // their content when `with_content`. GuardVersion changes whenever a set does.
+  virtual Result<Id> PutGuardSet(const GuardSet& set) = 0;
+  virtual Result<std::vector<GuardSet>> ListGuardSets(bool with_content) = 0;
+  virtual Result<std::string> GuardVersion() = 0;
+  virtual Result<Id> InsertGuardOverride(const GuardOverride& o) = 0;
+  // Overrides of `target`, or of every target when null.
+  virtual Result<std::vector<GuardOverride>> ListGuardOverrides(const Target* target) = 0;
+
   virtual Result<RegistryCounts> Counts() = 0;
 
   // Access tokens (schema version 3). `hash` is TokenHash(secret): 32 raw bytes.

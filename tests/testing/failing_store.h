@@ -130,6 +130,21 @@ class FailingTransaction final : public Transaction {
   Result<std::vector<StoredTreeHead>> ListTreeHeads(std::size_t limit) override {
     return in_.ListTreeHeads(limit);
   }
+  Result<Id> PutGuardSet(const GuardSet& set) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.PutGuardSet(set);
+  }
+  Result<std::vector<GuardSet>> ListGuardSets(bool with_content) override {
+    return in_.ListGuardSets(with_content);
+  }
+  Result<std::string> GuardVersion() override { return in_.GuardVersion(); }
+  Result<Id> InsertGuardOverride(const GuardOverride& o) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertGuardOverride(o);
+  }
+  Result<std::vector<GuardOverride>> ListGuardOverrides(const Target* target) override {
+    return in_.ListGuardOverrides(target);
+  }
   Result<RegistryCounts> Counts() override { return in_.Counts(); }
   Result<Id> InsertApiToken(const ApiToken& t, std::string_view h) override {
     RETURN_IF_ERROR(Tick());
