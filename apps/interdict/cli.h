@@ -82,5 +82,6 @@ void AddTransferCommands(CLI::App& app, Context& ctx);  // import, export
 void AddDemoCommand(CLI::App& app, Context& ctx);       // demo
 void AddKeysCommands(CLI::App& app, Context& ctx);      // keys, sign, verify
 void AddServeCommand(CLI::App& app, Context& ctx);      // serve
+void AddAppealCommands(CLI::App& app, Context& ctx);    // appeal
 
 }  // namespace interdict::cli

@@ -24,6 +24,7 @@
 
 #include "api/api.h"
 #include "api/feeds.h"
+#include "api/notice.h"
 #include "cli.h"
 #include "dns/server.h"
 #include "feed/view.h"
@@ -57,6 +58,12 @@ struct ServeArgs {
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // info | warn | error
   std::string access_log = "on";    // on | off
+  std::string public_url;           // where the API and the register are reached from outside
+  std::string public_redact_paths = "on";  // on | off
+  std::string notice_listen;               // ADDR:PORT of the HTTP 451 notice site
+  std::string notice_blocked_by;           // Link rel="blocked-by" (default PUBLIC_URL/register)
+  std::string notice_intermediary;  // named on the notice page (default: "your network operator")
+  std::string notice_authority;     // named on the notice page (default: the authority org)
 };
 
 // ---- The log ---------------------------------------------------------------------------------
@@ -360,6 +367,39 @@ Result<dns::RpzZoneSettings> ParseZone(const std::string& z) {
   return s;
 }
 
+// --public-url, --notice-blocked-by: an absolute http(s) URL.
+Status CheckUrl(const std::string& text) {
+  if (!text.starts_with("http://") && !text.starts_with("https://")) {
+    return Status::InvalidArgument("\"" + text + "\": expected an http:// or https:// URL");
+  }
+  Result<std::string> url = NormalizeUrl(text);
+  if (!url.ok()) return Status::InvalidArgument("\"" + text + "\": " + url.status().message());
+  return Status::Ok();
+}
+
+// The base URL of a server listening at `listen` on `port` ("http://127.0.0.1:8080").
+std::string BaseUrl(const std::string& listen, std::uint16_t port, bool tls) {
+  Result<std::pair<std::string, std::uint16_t>> hp = dns::SplitHostPort(listen);
+  std::string host = hp.ok() ? hp->first : "localhost";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+}
+
+// The notice page names the authority keeping the register: --notice-authority, else the
+// registry's authority organization when there is exactly one.
+Result<std::string> NoticeAuthority(Registry& registry, const ServeArgs& a) {
+  if (!a.notice_authority.empty()) return a.notice_authority;
+  ASSIGN_OR_RETURN(std::vector<Organization> orgs, registry.ListOrganizations());
+  std::string name;
+  int authorities = 0;
+  for (const Organization& o : orgs) {
+    if (o.kind != OrgKind::kAuthority) continue;
+    ++authorities;
+    name = o.name;
+  }
+  return authorities == 1 ? name : std::string();
+}
+
 // --rate: CLI11's PositiveNumber would print the largest double in its message.
 Status CheckRate(const std::string& text) {
   double v = 0;
@@ -479,9 +519,13 @@ void LogSweep(ServeLog& log, const Result<SweepReport>& swept) {
 }
 
 Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
-  if (a.dns_listen.empty() && a.http_listen.empty()) {
+  if (a.dns_listen.empty() && a.http_listen.empty() && a.notice_listen.empty()) {
     return Status::InvalidArgument(
-        "nothing to serve: give --dns-listen ADDR:PORT and/or --http-listen ADDR:PORT");
+        "nothing to serve: give --dns-listen, --http-listen and/or --notice-listen ADDR:PORT");
+  }
+  if (!a.notice_listen.empty() && a.public_url.empty() && a.http_listen.empty()) {
+    return Status::InvalidArgument(
+        "--notice-listen links to the public register: give --public-url (or --http-listen)");
   }
   if (a.poll_ms < 1 || a.poll_ms > 60000) {
     return Status::InvalidArgument("--poll-ms must be between 1 and 60000");
@@ -493,6 +537,8 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
   if (a.tls_cert.empty() != a.tls_key.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key go together");
   }
+  std::string public_url = a.public_url;  // links append "/register", "/v1/appeals"
+  while (public_url.ends_with('/')) public_url.pop_back();
   ASSIGN_OR_RETURN(dns::DnsServerOptions options, BuildOptions(a, log));
   ASSIGN_OR_RETURN(api::FeedPublisherOptions feed_options, FeedOptions(a));
   // The feeds' key signs the transparency log's heads too, unless --log-key names another.
@@ -539,6 +585,8 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     api::ApiOptions api_options;
     api_options.rate_per_second = a.rate;
     api_options.rate_burst = 2 * a.rate;
+    api_options.public_url = public_url;
+    api_options.public_redact_paths = a.public_redact_paths != "off";
     api = std::make_unique<api::Api>(*registry, *feeds, metrics, api_options);
     api->Register(router);
     http::HttpServerOptions o;
@@ -553,6 +601,32 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     http_server = std::make_unique<http::HttpServer>(router, std::move(o));
     RETURN_IF_ERROR(http_server->Start());
     std::cout << "http " << http_server->port() << std::endl;
+  }
+
+  // The HTTP 451 notice site of the names the zones point at the notice host: its own server,
+  // answering every host and path.
+  std::unique_ptr<api::NoticeSite> notice;
+  http::Router notice_router;
+  std::unique_ptr<http::HttpServer> notice_server;
+  if (!a.notice_listen.empty()) {
+    api::NoticeOptions n;
+    n.public_url = !public_url.empty()
+                       ? public_url
+                       : BaseUrl(a.http_listen, http_server->port(), !a.tls_cert.empty());
+    n.blocked_by = a.notice_blocked_by;
+    n.intermediary = a.notice_intermediary;
+    ASSIGN_OR_RETURN(n.authority, NoticeAuthority(*registry, a));
+    notice = std::make_unique<api::NoticeSite>(*registry, std::move(n));
+    notice->Register(notice_router);
+    http::HttpServerOptions o;
+    o.listen = a.notice_listen;
+    o.threads = 1;
+    o.max_body = std::size_t{16} * 1024;  // a notice request carries no body to speak of
+    o.log = [&log](const std::string& line) { log.Line(line); };
+    if (log.access()) o.access_log = o.log;
+    notice_server = std::make_unique<http::HttpServer>(notice_router, std::move(o));
+    RETURN_IF_ERROR(notice_server->Start());
+    std::cout << "notice " << notice_server->port() << std::endl;
   }
 
   auto last_sweep = std::chrono::steady_clock::now();
@@ -573,6 +647,7 @@ Result<int> Serve(Context& ctx, const ServeArgs& a, ServeLog& log) {
     }
   }
   log.Event(LogLevel::kInfo, "serve.stop", "serve: stopping");
+  if (notice_server) notice_server->Stop();
   if (http_server) http_server->Stop();
   follower.reset();
   if (dns) dns->Stop();
@@ -672,6 +747,36 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"info", "warn", "error"}));
   serve->add_option("--access-log", a->access_log, "one line per HTTP request: on (default) or off")
       ->check(CLI::IsMember({"on", "off"}));
+  const CLI::Validator url = Check("URL", CheckUrl);
+  serve
+      ->add_option("--public-url", a->public_url,
+                   "where the API and the public register are reached from outside "
+                   "(https://register.example), for the links of the register and the notice "
+                   "page (default: links relative to the API; the notice page: the "
+                   "--http-listen address)")
+      ->check(url);
+  serve
+      ->add_option("--public-redact-paths", a->public_redact_paths,
+                   "the public register shows URL targets as scheme://host/... without their "
+                   "path: on (default) or off")
+      ->check(CLI::IsMember({"on", "off"}));
+  serve
+      ->add_option("--notice-listen", a->notice_listen,
+                   "ADDR:PORT for the notice site of --notice-host: HTTP 451 with the blocking "
+                   "order(s) for any blocked Host, 404 for any other (port 0: any free port, "
+                   "printed)")
+      ->check(listen);
+  serve
+      ->add_option("--notice-blocked-by", a->notice_blocked_by,
+                   "the URL of the 451 answers' Link rel=\"blocked-by\", who implements the block "
+                   "(default: PUBLIC_URL/register)")
+      ->check(url);
+  serve->add_option("--notice-intermediary", a->notice_intermediary,
+                    "the implementing intermediary named on the notice page (default: \"your "
+                    "network operator\")");
+  serve->add_option("--notice-authority", a->notice_authority,
+                    "who keeps the register, named on the notice page (default: the registry's "
+                    "authority organization, when there is one)");
   SetAction(serve, [&ctx, a]() { return RunServe(ctx, *a); });
 }
 

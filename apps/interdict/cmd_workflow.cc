@@ -431,6 +431,11 @@ void AddOrder(CLI::App& app, Context& ctx) {
         target_list.push_back(json::object{{"kind", TargetKindName(t.kind)}, {"value", t.value}});
       }
       v.as_object()["targets"] = std::move(target_list);
+      json::array lifted_list;
+      for (const Target& t : d.lifted_targets) {
+        lifted_list.push_back(json::object{{"kind", TargetKindName(t.kind)}, {"value", t.value}});
+      }
+      v.as_object()["lifted_targets"] = std::move(lifted_list);
       v.as_object()["targets_in_force"] = d.targets_in_force;
       PrintJson(v);
       return kExitOk;
@@ -449,6 +454,10 @@ void AddOrder(CLI::App& app, Context& ctx) {
               << "  targets    " << d.targets.size() << " (" << d.targets_in_force
               << " in force)\n";
     for (const Target& t : d.targets) std::cout << "    " << t.ToString() << "\n";
+    if (!d.lifted_targets.empty()) {
+      std::cout << "  lifted on appeal " << d.lifted_targets.size() << "\n";
+      for (const Target& t : d.lifted_targets) std::cout << "    " << t.ToString() << "\n";
+    }
     return kExitOk;
   });
 

@@ -183,6 +183,7 @@ int Run(int argc, char** argv) {
   AddServeCommand(app, ctx);
   AddAccessCommands(app, ctx);
   AddLogCommands(app, ctx);
+  AddAppealCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -131,6 +131,8 @@ class Api::Impl : public RouteSink {
     }
     AddWorkflowRoutes(*this, registry_, options_);
     AddAckRoutes(*this, registry_, options_);
+    AddAppealRoutes(*this, registry_, options_);
+    AddPublicRoutes(*this, registry_, options_);
   }
 
   // RouteSink: the workflow and acknowledgement routes, which run registry transactions, run on
@@ -139,6 +141,16 @@ class Api::Impl : public RouteSink {
            RouteHandler handler) override {
     AddGuarded(std::move(method), std::move(pattern), roles, std::move(what), std::move(handler),
                http::Execution::kBlocking);
+  }
+
+  // Public routes read (or, filing an appeal, write) the registry: on the worker pool too.
+  void AddPublic(std::string method, std::string pattern, PublicHandler handler) override {
+    router_->Add(
+        std::move(method), std::move(pattern),
+        [this, handler = std::move(handler)](const HttpRequest& req) {
+          return GuardPublic(req, handler);
+        },
+        http::Execution::kBlocking);
   }
 
  private:
@@ -181,8 +193,25 @@ class Api::Impl : public RouteSink {
     }
     const Principal& p = **who;
     if (auto wait = limiter_.Take("token:" + std::to_string(p.token_id))) return TooMany(*wait);
+    return Run([&] { return handler(p); });
+  }
+
+  // A public route: rate-limited per address without a token; a token sent must be valid.
+  HttpResponse GuardPublic(const HttpRequest& req, const PublicHandler& handler) {
+    std::optional<std::string> token = req.BearerToken();
+    if (!token) {
+      if (auto wait = limiter_.Take("addr:" + req.remote)) return TooMany(*wait);
+      return Run([&] { return handler(req, nullptr); });
+    }
+    return Guard(req, [&](const Principal& p) { return handler(req, &p); });
+  }
+
+  // Runs a handler: a BadRequest thrown while it reads its input becomes its 4xx answer, any
+  // other exception a 500; none goes further.
+  template <typename Handler>
+  HttpResponse Run(Handler&& handler) {
     try {
-      return handler(p);
+      return handler();
     } catch (const BadRequest& bad) {
       if (bad.items.is_null()) {
         return HttpResponse::Error(bad.status, bad.code, bad.message, bad.field);

@@ -27,6 +27,10 @@ std::string Actor(const Principal& p) {
   return "api:" + p.org_name + "/" + std::string(Name(p.role)) + "#" + std::to_string(p.token_id);
 }
 
+bool IsAuthority(const Principal* who) {
+  return who != nullptr && (kAuthority & RoleBit(who->role)) != 0;
+}
+
 std::optional<Scope> ScopeOfRole(Role role) {
   switch (role) {
     case Role::kIsp: return Scope::kIsp;

@@ -123,6 +123,9 @@ Id PathId(const HttpRequest& req, std::string_view name);
 
 // What the guard hands a route: who asked, and the route's registry.
 using RouteHandler = std::function<HttpResponse(const HttpRequest&, const Principal&)>;
+// What the guard hands a public route: who asked when the request carried a valid token, else
+// null.
+using PublicHandler = std::function<HttpResponse(const HttpRequest&, const Principal* who)>;
 
 // The guard's side of route registration (implemented by Api::Impl): authentication, rate
 // limit, the role check against `roles`, then `handler`; `what` completes "role R may not ...".
@@ -131,7 +134,14 @@ class RouteSink {
   virtual ~RouteSink() = default;
   virtual void Add(std::string method, std::string pattern, RoleSet roles, std::string what,
                    RouteHandler handler) = 0;
+  // A public route: no token needed, rate-limited per client address. A token, when sent, must
+  // be valid (else 401) and is handed to the handler (which may show the authority's roles more)
+  // and rate-limited per token instead.
+  virtual void AddPublic(std::string method, std::string pattern, PublicHandler handler) = 0;
 };
+
+// Whether `who` is one of the authority's roles (authority-admin, authority-reviewer).
+bool IsAuthority(const Principal* who);
 
 // A handler that calls `method` on the shared `routes` object, which lives as long as the
 // router holds the handler.
@@ -142,10 +152,22 @@ RouteHandler On(std::shared_ptr<Routes> routes,
     return ((*routes).*method)(req, p);
   };
 }
+template <typename Routes>
+PublicHandler OnPublic(std::shared_ptr<Routes> routes,
+                       HttpResponse (Routes::*method)(const HttpRequest&, const Principal*)) {
+  return [routes = std::move(routes), method](const HttpRequest& req, const Principal* who) {
+    return ((*routes).*method)(req, who);
+  };
+}
 
 // Referrals, review and orders (workflow.cc).
 void AddWorkflowRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
 // Acknowledgements, overdue reports and the Piracy Shield ticket-item routes (acks.cc).
 void AddAckRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
+// Appeals: filed by anyone, read by anyone (the contact by the authority), decided by the
+// authority (appeals.cc).
+void AddAppealRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
+// The public register, as JSON (/public/...) and as HTML pages (/register/...) (public.cc).
+void AddPublicRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
 
 }  // namespace interdict::api

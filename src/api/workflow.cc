@@ -332,6 +332,9 @@ class WorkflowRoutes {
     o["targets_in_force"] = d->targets_in_force;
     o["targets_offset"] = offset;
     o["targets"] = std::move(targets);
+    json::array lifted;
+    for (const Target& t : d->lifted_targets) lifted.emplace_back(t.ToString());
+    o["lifted_targets"] = std::move(lifted);
     return JsonResponse(200, o);
   }
 

@@ -77,6 +77,11 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Execu
   routes_.push_back(std::move(route));
 }
 
+void Router::SetFallback(Handler handler, Execution execution) {
+  fallback_ = std::move(handler);
+  fallback_execution_ = execution;
+}
+
 HttpResponse Router::Dispatch(HttpRequest& request) const {
   Resolved r = Resolve(request);
   if (r.handler == nullptr) return std::move(r.answer);
@@ -97,8 +102,16 @@ Router::Resolved Router::Resolve(HttpRequest& request) const {
   std::string_view segs[kMaxSegments];
   std::size_t n = 0;
   std::vector<std::string> decoded;  // only for segments with '%'
+  const auto not_found = [&]() {
+    if (!fallback_) return answer(HttpResponse::Error(404, "not_found", "no such resource"));
+    request.path_params.clear();
+    Resolved r;
+    r.handler = &fallback_;
+    r.execution = fallback_execution_;
+    return r;
+  };
   for (;;) {
-    if (n == kMaxSegments) return answer(HttpResponse::Error(404, "not_found", "no such resource"));
+    if (n == kMaxSegments) return not_found();
     const std::size_t slash = raw.find('/');
     segs[n++] = raw.substr(0, slash);
     if (slash == std::string_view::npos) break;
@@ -147,9 +160,7 @@ Router::Resolved Router::Resolve(HttpRequest& request) const {
     }
   }
   if (best == nullptr) {
-    if (best_any == nullptr) {
-      return answer(HttpResponse::Error(404, "not_found", "no such resource"));
-    }
+    if (best_any == nullptr) return not_found();
     std::string allow;
     bool has_get = false;
     bool has_head = false;

@@ -5,8 +5,9 @@
 // the path's segments, each percent-decoded on its own (so "%2F" inside a segment does not split
 // it); parameter values land in HttpRequest::path_params. When several patterns match, the one
 // with a literal at the first segment where they differ wins ("/feeds/all" over "/feeds/{view}").
-// Unknown path: 404; known path, other method: 405 with Allow. HEAD runs the GET handler when no
-// HEAD route exists (the server sends its headers, without the body).
+// Unknown path: 404, or the fallback handler when one is set (a site that answers every path,
+// whatever the method); known path, other method: 405 with Allow. HEAD runs the GET handler when
+// no HEAD route exists (the server sends its headers, without the body).
 //
 // Thread-safety: Add before serving, from one thread; Dispatch from any number of threads.
 #pragma once
@@ -39,6 +40,9 @@ class Router {
   // Adds a route. A second route with the same method and pattern replaces the first.
   void Add(std::string method, std::string pattern, Handler handler,
            Execution execution = Execution::kInline);
+  // Runs `handler` for every request whose path no route matches, whatever its method, instead
+  // of answering 404 (a malformed path is still 400).
+  void SetFallback(Handler handler, Execution execution = Execution::kInline);
 
   // What a request resolves to: its handler and where to run it, or (handler == nullptr) the
   // router's own answer (404, 405, 400 for a malformed path).
@@ -60,6 +64,8 @@ class Router {
  private:
   struct Route;
   std::vector<std::unique_ptr<Route>> routes_;
+  Handler fallback_;  // empty: 404
+  Execution fallback_execution_ = Execution::kInline;
 };
 
 }  // namespace interdict::http

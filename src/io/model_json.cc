@@ -123,4 +123,26 @@ json::value ToJson(const OverdueCount& c) {
   return o;
 }
 
+json::value ToJson(const Appeal& a, bool contact) {
+  json::object o{{"id", a.id},
+                 {"order_id", a.order_id},
+                 {"order_reference", a.order_reference},
+                 {"body", a.order_body}};
+  o["target"] = a.target ? json::value(a.target->ToString()) : json::value(nullptr);
+  o["party"] = Name(a.party);
+  o["name"] = a.name;
+  if (contact) o["contact"] = a.contact;
+  o["statement"] = a.statement;
+  o["filed"] = FormatTime(a.filed_at);
+  o["state"] = Name(a.state);
+  o["reason"] = a.reason;
+  const bool decided = a.state != AppealState::kFiled;
+  o["decided_by"] = decided ? json::value(a.decided_by) : json::value(nullptr);
+  o["decided"] = decided ? json::value(FormatTime(a.decided_at)) : json::value(nullptr);
+  json::array lifted;
+  for (const Target& t : a.lifted_targets) lifted.emplace_back(t.ToString());
+  o["lifted_targets"] = std::move(lifted);
+  return o;
+}
+
 }  // namespace interdict

@@ -31,5 +31,10 @@ boost::json::value ToJson(const Acknowledgement& a);
 boost::json::value ToJson(const OverdueItem& i);
 // {"org_id"?, "org"?, "order_id"?, "order_reference"?, "overdue", "unprocessed"}
 boost::json::value ToJson(const OverdueCount& c);
+// {"id", "order_id", "order_reference", "body", "target": "kind:value" | null, "party", "name",
+//  "contact"?, "statement", "filed", "state", "reason", "decided_by": text | null,
+//  "decided": time | null, "lifted_targets": ["kind:value", ..]}; the contact (personal data)
+// only with `contact`.
+boost::json::value ToJson(const Appeal& a, bool contact);
 
 }  // namespace interdict

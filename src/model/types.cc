@@ -23,6 +23,11 @@ constexpr std::array<std::string_view, 8> kRoles = {
     "search",          "appstore",           "vpn",          "auditor"};
 constexpr std::array<std::string_view, 3> kAckReasons = {"already-blocked", "not-applicable",
                                                          "technical-error"};
+constexpr std::array<std::string_view, 4> kAppealParties = {"operator", "host", "collateral",
+                                                            "other"};
+constexpr std::array<std::string_view, 4> kAppealStates = {"filed", "upheld", "lifted",
+                                                           "partly-lifted"};
+constexpr std::array<std::string_view, 3> kAppealDecisions = {"uphold", "lift", "lift-targets"};
 
 template <typename E>
 std::string_view NameIn(std::span<const std::string_view> names, E v) {
@@ -128,6 +133,30 @@ std::string_view Name(AckReason v) {
 
 Result<AckReason> ParseAckReason(std::string_view s) {
   return ParseIn<AckReason>(kAckReasons, "reason", s);
+}
+
+std::string_view Name(AppealParty v) {
+  return NameIn(kAppealParties, v);
+}
+
+Result<AppealParty> ParseAppealParty(std::string_view s) {
+  return ParseIn<AppealParty>(kAppealParties, "party", s);
+}
+
+std::string_view Name(AppealState v) {
+  return NameIn(kAppealStates, v);
+}
+
+Result<AppealState> ParseAppealState(std::string_view s) {
+  return ParseIn<AppealState>(kAppealStates, "appeal state", s);
+}
+
+std::string_view Name(AppealDecision v) {
+  return NameIn(kAppealDecisions, v);
+}
+
+Result<AppealDecision> ParseAppealDecision(std::string_view s) {
+  return ParseIn<AppealDecision>(kAppealDecisions, "decision", s);
 }
 
 std::string FormatScopes(ScopeSet set) {

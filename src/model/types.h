@@ -245,6 +245,45 @@ struct OverdueCount {
   std::int64_t unprocessed = 0;  // of those, acknowledged as unprocessed
 };
 
+// Who appeals: the operator of the blocked site, its host, the owner of a site blocked as
+// collateral (a shared address, a CDN), or anyone else affected.
+enum class AppealParty : std::uint8_t { kOperator, kHost, kCollateral, kOther };
+// filed: awaiting the authority's decision. upheld: the order stands. lifted: the whole order
+// was lifted. partly-lifted: some of its targets were lifted. The three decided states are final.
+enum class AppealState : std::uint8_t { kFiled, kUpheld, kLifted, kPartlyLifted };
+// What the authority decides: the order stands, the whole order is lifted, or some targets are.
+enum class AppealDecision : std::uint8_t { kUphold, kLift, kLiftTargets };
+
+// Parties "operator", "host", "collateral", "other"; states "filed", "upheld", "lifted",
+// "partly-lifted"; decisions "uphold", "lift", "lift-targets"; as written on the command line, in
+// JSON and in the database. An unknown name is an error that lists the valid ones.
+std::string_view Name(AppealParty v);
+Result<AppealParty> ParseAppealParty(std::string_view s);
+std::string_view Name(AppealState v);
+Result<AppealState> ParseAppealState(std::string_view s);
+std::string_view Name(AppealDecision v);
+Result<AppealDecision> ParseAppealDecision(std::string_view s);
+
+// An affected party's appeal against an order, or against one target of it, and the authority's
+// decision. The contact is personal data: the API shows it to the authority's roles only.
+struct Appeal {
+  Id id = 0;
+  Id order_id = 0;
+  std::string order_body;        // of the order, for display
+  std::string order_reference;   // of the order, for display
+  std::optional<Target> target;  // the one target appealed; nullopt: the whole order
+  AppealParty party = AppealParty::kOther;
+  std::string name;       // who appeals
+  std::string contact;    // an e-mail address or an http(s) URL
+  std::string statement;  // why, in the appellant's words
+  UnixTime filed_at = 0;
+  AppealState state = AppealState::kFiled;
+  std::string reason;                  // the decision's reason
+  std::string decided_by;              // the actor who decided ("" while filed)
+  UnixTime decided_at = 0;             // 0 while filed
+  std::vector<Target> lifted_targets;  // partly-lifted: the targets the decision lifted
+};
+
 struct AuditEntry {
   Id id = 0;
   UnixTime at = 0;

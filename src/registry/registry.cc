@@ -716,6 +716,42 @@ std::int64_t Registry::DefaultExpirySeconds(OrderKind kind, CategorySet categori
                                                         : options_.expiry_seconds_by_kind[0];
 }
 
+namespace {
+
+// Moves an order from one of `from` to `to` inside `tx` (resuming an order whose time has passed
+// expires it instead), logging the pairs that leave or enter the in-force set under one serial,
+// and audits the step. `why` starts the serial's summary ("appeal 3: ").
+Result<Order> ChangeOrderStateIn(Transaction& tx, UnixTime now, std::string_view actor, Id order_id,
+                                 std::string_view reason, std::string_view action,
+                                 std::span<const OrderState> from, OrderState to,
+                                 std::string_view why = {}) {
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+  if (std::find(from.begin(), from.end(), o.state) == from.end()) {
+    return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)) +
+                                      "; cannot " + std::string(action.substr(6)) + " it");
+  }
+  OrderState target = to;
+  if (to == OrderState::kInForce) target = StateAt(o, now);
+  SerialOnce serial(tx, now, actor, std::string(why) + std::string(action) + " " + OrderLabel(o));
+  if (o.state == OrderState::kInForce && target != OrderState::kInForce) {
+    RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
+  } else if (o.state != OrderState::kInForce && target == OrderState::kInForce) {
+    ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
+    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
+  }
+  const OrderState before = o.state;
+  o.state = target;
+  o.state_reason = std::string(reason);
+  o.updated_at = now;
+  RETURN_IF_ERROR(tx.UpdateOrderState(o.id, o.state, reason, now));
+  RETURN_IF_ERROR(tx.AppendAudit(
+      {0, now, std::string(actor), std::string(action), "order", o.id, std::string(reason),
+       Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})}));
+  return o;
+}
+
+}  // namespace
+
 Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
                                          std::string_view reason, std::string_view action,
                                          std::span<const OrderState> from, OrderState to) {
@@ -723,29 +759,7 @@ Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
   const UnixTime now = clock_.Now();
   Order o;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(o, LoadOrder(tx, order_id));
-    if (std::find(from.begin(), from.end(), o.state) == from.end()) {
-      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)) +
-                                        "; cannot " + std::string(action.substr(6)) + " it");
-    }
-    // Resuming an order whose time has passed expires it instead.
-    OrderState target = to;
-    if (to == OrderState::kInForce) target = StateAt(o, now);
-    SerialOnce serial(tx, now, actor, std::string(action) + " " + OrderLabel(o));
-    if (o.state == OrderState::kInForce && target != OrderState::kInForce) {
-      RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
-    } else if (o.state != OrderState::kInForce && target == OrderState::kInForce) {
-      ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
-      RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
-    }
-    const OrderState before = o.state;
-    o.state = target;
-    o.state_reason = std::string(reason);
-    o.updated_at = now;
-    RETURN_IF_ERROR(tx.UpdateOrderState(o.id, o.state, reason, now));
-    RETURN_IF_ERROR(tx.AppendAudit(
-        {0, now, std::string(actor), std::string(action), "order", o.id, std::string(reason),
-         Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})}));
+    ASSIGN_OR_RETURN(o, ChangeOrderStateIn(tx, now, actor, order_id, reason, action, from, to));
     LogAppender log = Log(tx, now, actor);
     // Resuming an order past its expiry expires it: the log says what happened.
     RETURN_IF_ERROR(
@@ -797,11 +811,29 @@ Result<OrderDetail> Registry::ShowOrder(Id order_id) {
     ASSIGN_OR_RETURN(d.order, LoadOrder(tx, order_id));
     ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
     for (auto& p : targets) d.targets.push_back(std::move(p.second));
+    ASSIGN_OR_RETURN(auto lifted, tx.LiftedOrderTargets(order_id));
+    for (auto& p : lifted) d.lifted_targets.push_back(std::move(p.second));
     ASSIGN_OR_RETURN(std::vector<InForceEntry> in_force, tx.InForceForOrder(order_id));
     d.targets_in_force = in_force.size();
     return Status::Ok();
   }));
   return d;
+}
+
+Result<std::vector<Order>> Registry::GetOrders(std::span<const Id> ids) {
+  std::vector<Id> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<Order> out;
+  RETURN_IF_ERROR(store_.Read([&](Transaction& tx) -> Status {
+    out.clear();
+    for (Id id : sorted) {
+      ASSIGN_OR_RETURN(std::optional<Order> o, tx.FindOrder(id));
+      if (o) out.push_back(*std::move(o));
+    }
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<Order> Registry::FindOrder(std::string_view id_or_reference) {
@@ -1327,6 +1359,298 @@ Result<OverdueSummary> Registry::SummarizeOverdue() {
     return Status::Ok();
   }));
   return out;
+}
+
+}  // namespace interdict
+
+namespace interdict {
+namespace {
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    unsigned min = 0;
+    unsigned cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      min = 0x80;
+      cp = c & 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      min = 0x800;
+      cp = c & 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      min = 0x10000;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Control characters; `allow_lines` lets tab, CR and LF through (a statement has paragraphs).
+bool HasControl(std::string_view s, bool allow_lines) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (allow_lines && (c == '\t' || c == '\n' || c == '\r')) continue;
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+Status CheckText(std::string_view field, std::string_view v, std::size_t max, bool allow_lines) {
+  if (v.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(field) + ": is required");
+  }
+  if (v.size() > max) {
+    return Status::InvalidArgument(std::string(field) + ": is longer than " + std::to_string(max) +
+                                   " bytes");
+  }
+  if (!IsUtf8(v)) return Status::InvalidArgument(std::string(field) + ": is not valid UTF-8");
+  if (HasControl(v, allow_lines)) {
+    return Status::InvalidArgument(std::string(field) + ": contains control characters");
+  }
+  return Status::Ok();
+}
+
+// An e-mail address (local@domain, the domain a name with a dot, at most 254 bytes) or an
+// http(s) URL.
+Status CheckContact(std::string_view contact) {
+  RETURN_IF_ERROR(CheckText("contact", contact, kMaxAppealContact, false));
+  if (contact.find("://") != std::string_view::npos) {
+    if (!contact.starts_with("http://") && !contact.starts_with("https://")) {
+      return Status::InvalidArgument("contact: a URL must be http:// or https://");
+    }
+    Result<std::string> url = NormalizeUrl(contact);
+    if (!url.ok()) return Status::InvalidArgument("contact: " + url.status().message());
+    return Status::Ok();
+  }
+  const std::size_t at = contact.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 || contact.size() > 254) {
+    return Status::InvalidArgument(
+        "contact: expected an e-mail address (name@domain, at most 254 bytes) or an http(s) URL");
+  }
+  const std::string_view local = contact.substr(0, at);
+  if (local.find_first_of(" \"(),:;<>@[\\]") != std::string_view::npos) {
+    return Status::InvalidArgument("contact: the part before @ has characters an address may not");
+  }
+  const std::string_view domain = contact.substr(at + 1);
+  Result<std::string> d = NormalizeDomain(domain);
+  if (!d.ok() || d->find('.') == std::string::npos) {
+    return Status::InvalidArgument("contact: \"" + std::string(domain.substr(0, 80)) +
+                                   "\" is not a mail domain");
+  }
+  return Status::Ok();
+}
+
+Status ValidateAppeal(const AppealRequest& r) {
+  if (r.order_id <= 0) return Status::InvalidArgument("order_id: is required");
+  RETURN_IF_ERROR(CheckText("name", r.name, kMaxAppealName, false));
+  RETURN_IF_ERROR(CheckContact(r.contact));
+  return CheckText("statement", r.statement, kMaxAppealStatement, true);
+}
+
+// An order an appeal can be filed against (or decided on by lifting): not lifted or expired.
+Status RequireOpenOrder(const Order& o, UnixTime now) {
+  if (o.state == OrderState::kLifted || o.state == OrderState::kExpired || now >= o.expires_at) {
+    return Status::FailedPrecondition(
+        "order_id: " + OrderLabel(o) + " is " +
+        std::string(o.state == OrderState::kLifted ? "lifted" : "expired") +
+        "; it blocks nothing any more");
+  }
+  return Status::Ok();
+}
+
+Result<Appeal> LoadAppeal(Transaction& tx, Id id) {
+  ASSIGN_OR_RETURN(std::optional<Appeal> a, tx.FindAppeal(id));
+  if (!a) return Status::NotFound("there is no appeal " + std::to_string(id));
+  return *std::move(a);
+}
+
+constexpr std::array<OrderState, 3> kAppealLiftable = {OrderState::kPending, OrderState::kInForce,
+                                                       OrderState::kSuspended};
+
+}  // namespace
+
+Result<Appeal> Registry::FileAppeal(std::string_view actor, const AppealRequest& request) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  RETURN_IF_ERROR(ValidateAppeal(request));
+  const UnixTime now = clock_.Now();
+  Appeal a;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(std::optional<Order> o, tx.FindOrder(request.order_id));
+    if (!o)
+      return Status::NotFound("order_id: there is no order " + std::to_string(request.order_id));
+    RETURN_IF_ERROR(RequireOpenOrder(*o, now));
+    Id target_id = 0;
+    if (request.target) {
+      ASSIGN_OR_RETURN(std::optional<Id> tid, tx.FindTarget(*request.target));
+      std::optional<Id> lifted_by;
+      if (tid) {
+        ASSIGN_OR_RETURN(lifted_by, tx.OrderTargetLiftedBy(o->id, *tid));
+      }
+      if (!lifted_by) {
+        return Status::InvalidArgument("target: " + request.target->ToString() +
+                                       " is not a target of " + OrderLabel(*o));
+      }
+      if (*lifted_by != 0) {
+        return Status::FailedPrecondition("target: " + request.target->ToString() +
+                                          " was lifted from " + OrderLabel(*o) + " on appeal " +
+                                          std::to_string(*lifted_by));
+      }
+      target_id = *tid;
+    }
+    a = Appeal{};
+    a.order_id = o->id;
+    a.order_body = o->body;
+    a.order_reference = o->reference;
+    a.target = request.target;
+    a.party = request.party;
+    a.name = request.name;
+    a.contact = request.contact;
+    a.statement = request.statement;
+    a.filed_at = now;
+    a.state = AppealState::kFiled;
+    ASSIGN_OR_RETURN(a.id, tx.InsertAppeal(a, target_id));
+    // The contact and the statement stay in the appeal's row, not in the trail.
+    json::object detail{{"order", o->id}, {"party", Name(a.party)}, {"name", a.name}};
+    if (a.target) detail["target"] = a.target->ToString();
+    return tx.AppendAudit(
+        {0, now, std::string(actor), "appeal.file", "appeal", a.id, "", Detail(detail)});
+  }));
+  return a;
+}
+
+Result<Appeal> Registry::DecideAppeal(std::string_view actor, Id appeal_id, AppealDecision decision,
+                                      std::string_view reason, std::span<const Target> targets) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("reason: a decision needs a reason");
+  }
+  if (reason.size() > kMaxAppealReason) {
+    return Status::InvalidArgument("reason: is longer than " + std::to_string(kMaxAppealReason) +
+                                   " bytes");
+  }
+  if (decision != AppealDecision::kLiftTargets && !targets.empty()) {
+    return Status::InvalidArgument("targets: only a lift-targets decision names targets");
+  }
+  const UnixTime now = clock_.Now();
+  Appeal a;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(a, LoadAppeal(tx, appeal_id));
+    if (a.state != AppealState::kFiled) {
+      return Status::FailedPrecondition(
+          "appeal " + std::to_string(a.id) + " was decided (" + std::string(Name(a.state)) +
+          ") by " + a.decided_by + " at " + FormatTime(a.decided_at) + "; a decision is final");
+    }
+    const std::string why = "appeal " + std::to_string(a.id) + ": ";
+    json::object detail{{"decision", Name(decision)}, {"order", a.order_id}};
+    switch (decision) {
+      case AppealDecision::kUphold: a.state = AppealState::kUpheld; break;
+      case AppealDecision::kLift: {
+        ASSIGN_OR_RETURN(
+            Order o, ChangeOrderStateIn(tx, now, actor, a.order_id, why + std::string(reason),
+                                        "order.lift", kAppealLiftable, OrderState::kLifted, why));
+        LogAppender log = Log(tx, now, actor);
+        RETURN_IF_ERROR(log.StateChanged(o, "order.lift", why + std::string(reason)));
+        RETURN_IF_ERROR(log.Close());
+        a.state = AppealState::kLifted;
+        break;
+      }
+      case AppealDecision::kLiftTargets: {
+        std::vector<Target> lift(targets.begin(), targets.end());
+        if (lift.empty() && a.target) lift.push_back(*a.target);
+        if (lift.empty()) {
+          return Status::InvalidArgument(
+              "targets: name the targets to lift (this appeal is against the whole order)");
+        }
+        ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id));
+        RETURN_IF_ERROR(RequireOpenOrder(o, now));
+        std::vector<Id> ids;
+        for (std::size_t i = 0; i < lift.size(); ++i) {
+          const std::string field = "targets[" + std::to_string(i) + "]";
+          ASSIGN_OR_RETURN(std::optional<Id> tid, tx.FindTarget(lift[i]));
+          std::optional<Id> lifted_by;
+          if (tid) {
+            ASSIGN_OR_RETURN(lifted_by, tx.OrderTargetLiftedBy(o.id, *tid));
+          }
+          if (!lifted_by) {
+            return Status::InvalidArgument(field + ": " + lift[i].ToString() +
+                                           " is not a target of " + OrderLabel(o));
+          }
+          if (*lifted_by != 0) {
+            return Status::FailedPrecondition(field + ": " + lift[i].ToString() +
+                                              " was already lifted from " + OrderLabel(o) +
+                                              " on appeal " + std::to_string(*lifted_by));
+          }
+          if (std::find(ids.begin(), ids.end(), *tid) != ids.end()) {
+            return Status::InvalidArgument(field + ": " + lift[i].ToString() + " is named twice");
+          }
+          ids.push_back(*tid);
+        }
+        ASSIGN_OR_RETURN(auto enforced, tx.OrderTargets(o.id));
+        if (ids.size() >= enforced.size()) {
+          return Status::InvalidArgument("targets: these are all the targets " + OrderLabel(o) +
+                                         " still enforces; decide lift to lift the whole order");
+        }
+        SerialOnce serial(tx, now, actor, why + "targets lifted from " + OrderLabel(o));
+        for (const Id tid : ids) {
+          ASSIGN_OR_RETURN(bool lifted, tx.LiftOrderTarget(o.id, tid, a.id, now));
+          if (!lifted) return Status::Internal("target " + std::to_string(tid) + " vanished");
+          if (o.state == OrderState::kInForce) {
+            ASSIGN_OR_RETURN(Serial sn, serial.Get());
+            RETURN_IF_ERROR(tx.LogInForce(sn, tid, o.id, DeltaOp::kRemove));
+          }
+        }
+        std::sort(lift.begin(), lift.end());
+        RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "order.lift-targets", "order",
+                                        o.id, why + std::string(reason),
+                                        Detail({{"appeal", a.id},
+                                                {"targets", TargetsJson(lift)},
+                                                {"serial", serial.serial()}})}));
+        LogAppender log = Log(tx, now, actor);
+        RETURN_IF_ERROR(log.TargetsLifted(o, lift, why + std::string(reason)));
+        RETURN_IF_ERROR(log.Close());
+        detail["targets"] = TargetsJson(lift);
+        detail["serial"] = serial.serial();
+        a.lifted_targets = std::move(lift);
+        a.state = AppealState::kPartlyLifted;
+        break;
+      }
+    }
+    a.reason = std::string(reason);
+    a.decided_by = std::string(actor);
+    a.decided_at = now;
+    RETURN_IF_ERROR(tx.DecideAppeal(a));
+    return tx.AppendAudit({0, now, std::string(actor), "appeal.decide", "appeal", a.id,
+                           std::string(reason), Detail(detail)});
+  }));
+  return a;
+}
+
+Result<Appeal> Registry::GetAppeal(Id appeal_id) {
+  return ReadOne(store_, [&](Transaction& tx) { return LoadAppeal(tx, appeal_id); });
+}
+
+Result<std::vector<Appeal>> Registry::ListAppeals(const AppealFilter& filter) {
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListAppeals(filter); });
 }
 
 }  // namespace interdict

@@ -9,7 +9,10 @@
 //   - a referral may be withdrawn only while submitted and within the revoke window;
 //   - approved referrals are attached to an order; rejected ones carry a reason;
 //   - a target already in force or already referred is flagged as a duplicate on referral;
-//   - every change to the in-force set takes the next serial and logs its delta.
+//   - every change to the in-force set takes the next serial and logs its delta;
+//   - an appeal is filed against an order that is not lifted or expired (or one enforced target
+//     of it) and decided once: upheld, the order lifted, or some of its targets lifted; a target
+//     lifted on appeal stays out of the in-force set under that order for good.
 //
 // Thread-safety: a Registry may be shared between threads if its Store and Clock may.
 #pragma once
@@ -117,8 +120,9 @@ struct ReferralRequest {
 
 struct OrderDetail {
   Order order;
-  std::vector<Target> targets;       // attached, in canonical order
-  std::size_t targets_in_force = 0;  // of those, how many are in the in-force set via this order
+  std::vector<Target> targets;         // enforced (attached, not lifted on appeal), canonical order
+  std::vector<Target> lifted_targets;  // lifted from the order on appeal
+  std::size_t targets_in_force = 0;    // of those, how many are in the in-force set via this order
 };
 
 struct CheckResult {
@@ -170,6 +174,23 @@ struct TargetAssessment {
   bool refused() const;
 };
 
+// Limits of an appeal's fields, in bytes (also checked by the schema).
+inline constexpr std::size_t kMaxAppealName = 200;
+inline constexpr std::size_t kMaxAppealContact = 2000;  // an e-mail address: at most 254
+inline constexpr std::size_t kMaxAppealStatement = 10000;
+inline constexpr std::size_t kMaxAppealReason = 4000;
+
+// What an affected party files against an order, or against one target of it. Text must be
+// UTF-8; name and contact take no control characters.
+struct AppealRequest {
+  Id order_id = 0;
+  std::optional<Target> target;  // canonical; an enforced target of the order; nullopt: all of it
+  AppealParty party = AppealParty::kOther;
+  std::string name;       // who appeals, 1 to kMaxAppealName bytes
+  std::string contact;    // an e-mail address or an http(s) URL
+  std::string statement;  // why, 1 to kMaxAppealStatement bytes
+};
+
 class Registry {
  public:
   Registry(Store& store, const Clock& clock, RegistryOptions options = {});
@@ -215,6 +236,8 @@ class Registry {
   Result<SweepReport> Sweep(std::string_view actor);
 
   Result<OrderDetail> ShowOrder(Id order_id);
+  // The orders with these ids that exist, by id, read in one transaction.
+  Result<std::vector<Order>> GetOrders(std::span<const Id> ids);
   // An order by id ("12") or by reference ("RKN-27/31"); a reference shared by several
   // bodies is an error that lists them.
   Result<Order> FindOrder(std::string_view id_or_reference);
@@ -300,6 +323,22 @@ class Registry {
                                                       std::uint64_t new_size);
   // registry/transparency.h's VerifyLog on this registry's store.
   Result<LogVerification> VerifyLog(const PublicKey* key, const std::vector<OrderRecord>* exported);
+
+  // Appeals. FileAppeal checks every field (InvalidArgument naming it: "contact: ..."), that the
+  // order exists (NotFound) and is not lifted or expired, and that an appealed target is
+  // attached to it and not already lifted (FailedPrecondition), then records the appeal, filed,
+  // with an audit entry, in one transaction.
+  Result<Appeal> FileAppeal(std::string_view actor, const AppealRequest& request);
+  // Decides a filed appeal (a decided one: FailedPrecondition), with a reason, in one
+  // transaction with its audit entries: kUphold leaves the order as it is; kLift lifts the whole
+  // order as Lift does (its targets leave the in-force set at the next serial); kLiftTargets
+  // lifts `targets` (or, when empty, the one target the appeal names) from the order: each must
+  // be an enforced target of it, not all of those it still enforces, and the pairs leave the
+  // in-force set at the next serial when the order is in force. Only kLiftTargets takes targets.
+  Result<Appeal> DecideAppeal(std::string_view actor, Id appeal_id, AppealDecision decision,
+                              std::string_view reason, std::span<const Target> targets);
+  Result<Appeal> GetAppeal(Id appeal_id);
+  Result<std::vector<Appeal>> ListAppeals(const AppealFilter& filter);
 
   const Clock& clock() const { return clock_; }
 

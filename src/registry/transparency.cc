@@ -138,6 +138,17 @@ Status LogAppender::Renewed(const Order& o, std::string_view reason) {
                                              {"reason", reason}}));
 }
 
+Status LogAppender::TargetsLifted(const Order& o, std::span<const Target> targets,
+                                  std::string_view reason) {
+  return Append(json::serialize(json::object{{"v", 1},
+                                             {"event", "order.lift-targets"},
+                                             {"at", FormatTime(now_)},
+                                             {"actor", actor_},
+                                             {"order", OrderRef(o)},
+                                             {"lifted", TargetArray(targets)},
+                                             {"reason", reason}}));
+}
+
 Status LogAppender::GuardOverridden(const GuardOverride& o) {
   return Append(json::serialize(json::object{{"v", 1},
                                              {"event", "guard.override"},
@@ -221,6 +232,7 @@ struct LoggedOrder {
   std::string body, reference, kind, issued, effective, expires, scope, categories, state;
   bool dynamic = false;
   std::map<std::string, std::uint64_t> targets;  // "kind:value" → the entry that attached it
+  std::map<std::string, std::uint64_t> lifted;   // of those, lifted on appeal → the entry
 };
 
 std::string Joined(const json::value* v) {
@@ -291,6 +303,12 @@ void Replay(const LogEntry& e, std::map<Id, LoggedOrder>& orders,
       targets != nullptr && targets->is_array()) {
     for (const json::value& t : targets->as_array()) {
       if (t.is_string()) o.targets.emplace(std::string(t.as_string()), e.index);
+    }
+  }
+  if (const json::value* lifted = obj.if_contains("lifted");
+      lifted != nullptr && lifted->is_array()) {
+    for (const json::value& t : lifted->as_array()) {
+      if (t.is_string()) o.lifted.emplace(std::string(t.as_string()), e.index);
     }
   }
   if (event == "order.renew") o.expires = Str(obj, "expires");
@@ -403,6 +421,21 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
                              ") is not attached in the register");
         }
       }
+      ASSIGN_OR_RETURN(auto lifted_pairs, tx.LiftedOrderTargets(o.id));
+      std::set<std::string> lifted;
+      for (const auto& [tid, t] : lifted_pairs) lifted.insert(t.ToString());
+      for (const std::string& t : lifted) {
+        if (!l.lifted.contains(t)) {
+          problems.push_back(label + ": target " + t +
+                             " is lifted in the register but no log entry lifts it");
+        }
+      }
+      for (const auto& [t, entry] : l.lifted) {
+        if (!lifted.contains(t)) {
+          problems.push_back(label + ": target " + t + " was lifted on appeal (log entry " +
+                             std::to_string(entry) + ") but is enforced in the register");
+        }
+      }
       logged.erase(it);
     }
     for (const auto& [id, l] : logged) {
@@ -452,12 +485,13 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
       std::set<std::string> listed;
       for (const Target& t : h.targets) listed.insert(t.ToString());
       for (const std::string& t : listed) {
-        if (!l.targets.contains(t)) {
-          problems.push_back(label + ": target " + t + " is in the export but not in the log");
+        if (!l.targets.contains(t) || l.lifted.contains(t)) {
+          problems.push_back(label + ": target " + t + " is in the export but not in the log" +
+                             (l.lifted.contains(t) ? " as enforced (lifted on appeal)" : ""));
         }
       }
       for (const auto& [t, entry] : l.targets) {
-        if (!listed.contains(t)) {
+        if (!listed.contains(t) && !l.lifted.contains(t)) {
           problems.push_back(label + ": target " + t + " (log entry " + std::to_string(entry) +
                              ") is missing from the export");
         }

@@ -14,9 +14,10 @@
 //
 // Other events carry "order" as {"id","body","reference"} plus what changed: "targets" (the
 // targets newly attached, order.add-targets), "state" (the order's state after the event),
-// "expires" (order.renew). Each transaction that appends entries stores the hashes of the
-// complete subtrees it finishes (so a root costs log2(n) reads) and, when the registry has a
-// log key, a signed tree head of the new size.
+// "expires" (order.renew), "lifted" (the targets lifted on appeal, order.lift-targets). Each
+// transaction that appends entries stores the hashes of the complete subtrees it finishes (so a
+// root costs log2(n) reads) and, when the registry has a log key, a signed tree head of the new
+// size.
 //
 // Thread-safety: LogAppender is used by one thread inside one transaction; the functions are
 // reentrant.
@@ -50,6 +51,9 @@ class LogAppender {
   // The order's state changed (lift, suspend, resume, activate, expire): `event` names it.
   Status StateChanged(const Order& order, std::string_view event, std::string_view reason);
   Status Renewed(const Order& order, std::string_view reason);
+  // Targets lifted from an order on appeal (they stay attached, no longer enforced).
+  Status TargetsLifted(const Order& order, std::span<const Target> targets,
+                       std::string_view reason);
   // An authority admin overrode the collateral-damage guard for a target.
   Status GuardOverridden(const GuardOverride& override_);
 

@@ -250,12 +250,58 @@ CREATE TRIGGER guard_overrides_append_only_d BEFORE DELETE ON guard_overrides
   BEGIN SELECT RAISE(ABORT, 'overrides are append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Version 6: appeals. An affected party appeals an order, or one target of it (target_id), and
+// the authority decides: upheld, lifted (the whole order, through its state) or partly-lifted
+// (some targets). A target lifted on appeal stays attached to its order, marked with the time
+// and the appeal (order_targets.lifted_at, lifted_by_appeal): the in-force set leaves it out,
+// and attaching it to that order again (an import, a mirror) finds it attached and changes
+// nothing. The targets an appeal lifted are the order_targets rows that name it. A decided
+// appeal and a lifted pair are final: triggers refuse changing them, and appeals are never
+// deleted. Lengths are in bytes.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE appeals (
+  id          INTEGER PRIMARY KEY,
+  order_id    INTEGER NOT NULL REFERENCES orders (id),
+  target_id   INTEGER REFERENCES targets (id),  -- NULL: the whole order
+  party       TEXT NOT NULL CHECK (party = 'operator' OR party = 'host' OR party = 'collateral' OR party = 'other'),
+  name        TEXT NOT NULL CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 200),
+  contact     TEXT NOT NULL CHECK (length(CAST(contact AS BLOB)) BETWEEN 3 AND 2000),
+  statement   TEXT NOT NULL CHECK (length(CAST(statement AS BLOB)) BETWEEN 1 AND 10000),
+  filed_at    INTEGER NOT NULL,
+  state       TEXT NOT NULL DEFAULT 'filed' CHECK (state = 'filed' OR state = 'upheld' OR state = 'lifted' OR state = 'partly-lifted'),
+  reason      TEXT NOT NULL DEFAULT '' CHECK (length(CAST(reason AS BLOB)) <= 4000),
+  decided_by  TEXT,
+  decided_at  INTEGER,
+  CHECK ((state = 'filed') = (decided_at IS NULL)),
+  CHECK ((decided_at IS NULL) = (decided_by IS NULL)),
+  CHECK (decided_by IS NULL OR length(decided_by) > 0),
+  CHECK (decided_at IS NULL OR decided_at >= filed_at),
+  CHECK (state = 'filed' OR length(reason) > 0)
+);
+CREATE INDEX appeals_by_order ON appeals (order_id);
+
+CREATE TRIGGER appeals_decided_final BEFORE UPDATE ON appeals WHEN OLD.state <> 'filed'
+  BEGIN SELECT RAISE(ABORT, 'a decided appeal is final'); END;
+CREATE TRIGGER appeals_kept BEFORE DELETE ON appeals
+  BEGIN SELECT RAISE(ABORT, 'appeals are never deleted'); END;
+
+ALTER TABLE order_targets ADD COLUMN lifted_at INTEGER;
+ALTER TABLE order_targets ADD COLUMN lifted_by_appeal INTEGER REFERENCES appeals (id)
+  CHECK ((lifted_at IS NULL) = (lifted_by_appeal IS NULL));
+CREATE INDEX order_targets_by_appeal ON order_targets (lifted_by_appeal)
+  WHERE lifted_by_appeal IS NOT NULL;
+CREATE TRIGGER order_targets_lift_final BEFORE UPDATE OF lifted_at, lifted_by_appeal ON order_targets
+  WHEN OLD.lifted_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'a target lifted on appeal stays lifted'); END;
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
     {3, "access tokens and acknowledgements", kV3},
     {4, "transparency log", kV4},
     {5, "collateral-damage guard: data sets and overrides", kV5},
+    {6, "appeals, and targets lifted on appeal", kV6},
 }};
 
 }  // namespace

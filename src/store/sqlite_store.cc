@@ -63,11 +63,12 @@ constexpr std::string_view kReferralSelect =
     "(SELECT count(*) FROM referral_targets rt WHERE rt.referral_id = r.id) "
     "FROM referrals r JOIN organizations o ON o.id = r.org_id ";
 
-// The in-force set: targets of orders in force. Callers append "AND ..." conditions.
+// The in-force set: targets of orders in force, but those lifted from their order on appeal.
+// Callers append "AND ..." conditions.
 constexpr std::string_view kInForceSelect =
     "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, 1 "
     "FROM order_targets ot JOIN orders o ON o.id = ot.order_id "
-    "JOIN targets t ON t.id = ot.target_id WHERE o.state = 'in-force' ";
+    "JOIN targets t ON t.id = ot.target_id WHERE o.state = 'in-force' AND ot.lifted_at IS NULL ";
 
 // Overdue items: for each intermediary organization, the in-force (target, order) pairs of its
 // view with their deadline and acknowledgement. A pair entered the in-force set at the later of
@@ -107,7 +108,7 @@ const std::string& OverdueItemsSql() {
            "JOIN orders o ON o.state = 'in-force' AND (o.scope & (" +
            scope_bit +
            ")) <> 0 "
-           "JOIN order_targets ot ON ot.order_id = o.id "
+           "JOIN order_targets ot ON ot.order_id = o.id AND ot.lifted_at IS NULL "
            "JOIN targets t ON t.id = ot.target_id "
            "LEFT JOIN acknowledgements a ON a.org_id = g.id AND a.order_id = o.id "
            "AND a.target_id = ot.target_id "
@@ -156,6 +157,12 @@ Result<Acknowledgement> ReadAcknowledgement(const sqlite::Statement& s) {
 constexpr std::string_view kAckSelect =
     "SELECT a.org_id, a.order_id, t.kind, t.value, a.status, a.reason, a.note, a.at, a.actor "
     "FROM acknowledgements a JOIN targets t ON t.id = a.target_id ";
+
+// Appeal rows with their order's body and reference and their target, read by ReadAppeal.
+constexpr std::string_view kAppealSelect =
+    "SELECT a.id, a.order_id, o.body, o.reference, t.kind, t.value, a.party, a.name, a.contact, "
+    "a.statement, a.filed_at, a.state, a.reason, a.decided_by, a.decided_at FROM appeals a "
+    "JOIN orders o ON o.id = a.order_id LEFT JOIN targets t ON t.id = a.target_id ";
 
 class SqliteTransaction final : public Transaction {
  public:
@@ -355,16 +362,33 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id order_id) override {
-    ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT t.id, t.kind, t.value FROM order_targets "
-                                                "ot JOIN targets t ON t.id = ot.target_id "
-                                                "WHERE ot.order_id = ? ORDER BY t.kind, t.value"));
+    return TargetsOfOrder(order_id, /*lifted=*/false);
+  }
+
+  Result<std::vector<std::pair<Id, Target>>> LiftedOrderTargets(Id order_id) override {
+    return TargetsOfOrder(order_id, /*lifted=*/true);
+  }
+
+  Result<std::optional<Id>> OrderTargetLiftedBy(Id order_id, Id target_id) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT COALESCE(lifted_by_appeal, 0) FROM order_targets "
+                                 "WHERE order_id = ? AND target_id = ?"));
     StatementScope scope(*s);
-    s->Bind(1, order_id);
-    return Rows<std::pair<Id, Target>>(*s,
-                                       [](const Statement& st) -> Result<std::pair<Id, Target>> {
-                                         ASSIGN_OR_RETURN(Target t, ReadTarget(st, 1));
-                                         return std::make_pair(st.Int(0), std::move(t));
-                                       });
+    s->Bind(1, order_id).Bind(2, target_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<Id>();
+    return std::optional<Id>(s->Int(0));
+  }
+
+  Result<bool> LiftOrderTarget(Id order_id, Id target_id, Id appeal_id, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE order_targets SET lifted_at = ?, lifted_by_appeal = ? "
+                                 "WHERE order_id = ? AND target_id = ? AND lifted_at IS NULL"));
+    StatementScope scope(*s);
+    s->Bind(1, at).Bind(2, appeal_id).Bind(3, order_id).Bind(4, target_id);
+    RETURN_IF_ERROR(s->Run());
+    return db_.Changes() == 1;
   }
 
   Result<Id> InsertReferral(const Referral& r) override {
@@ -548,8 +572,9 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::vector<InForceEntry>> ListAttached(std::optional<TargetKind> kind) override {
     std::string sql =
-        "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, o.state = 'in-force' "
-        "FROM order_targets ot JOIN targets t ON t.id = ot.target_id "
+        "SELECT t.kind, t.value, ot.order_id, o.body, o.reference, "
+        "o.state = 'in-force' AND ot.lifted_at IS NULL FROM order_targets ot JOIN targets t ON "
+        "t.id = ot.target_id "
         "JOIN orders o ON o.id = ot.order_id ";
     if (kind) sql += "WHERE t.kind = ?1 ";
     sql += "ORDER BY t.kind, t.value, ot.order_id";
@@ -830,7 +855,8 @@ class SqliteTransaction final : public Transaction {
     ASSIGN_OR_RETURN(c.targets, Scalar("SELECT COUNT(*) FROM targets"));
     ASSIGN_OR_RETURN(c.targets_in_force,
                      Scalar("SELECT COUNT(DISTINCT ot.target_id) FROM order_targets ot "
-                            "JOIN orders o ON o.id = ot.order_id WHERE o.state = 'in-force'"));
+                            "JOIN orders o ON o.id = ot.order_id WHERE o.state = 'in-force' "
+                            "AND ot.lifted_at IS NULL"));
     ASSIGN_OR_RETURN(c.referrals_open, Scalar("SELECT COUNT(*) FROM referrals WHERE state IN "
                                               "('submitted','under-review')"));
     ASSIGN_OR_RETURN(c.audit_entries, Scalar("SELECT COUNT(*) FROM audit"));
@@ -889,6 +915,71 @@ class SqliteTransaction final : public Transaction {
     RETURN_IF_ERROR(s->Run());
     if (db_.Changes() != 1) return Status::NotFound("there is no token " + std::to_string(id));
     return Status::Ok();
+  }
+
+  Result<Id> InsertAppeal(const Appeal& a, Id target_id) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("INSERT INTO appeals (order_id, target_id, party, name, contact, statement, "
+                    "filed_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'filed')"));
+    StatementScope scope(*s);
+    s->Bind(1, a.order_id);
+    if (target_id != 0) {
+      s->Bind(2, target_id);
+    } else {
+      s->BindNull(2);
+    }
+    s->Bind(3, Name(a.party)).Bind(4, a.name).Bind(5, a.contact).Bind(6, a.statement);
+    s->Bind(7, a.filed_at);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<Appeal>> FindAppeal(Id id) override {
+    static const std::string kSql = std::string(kAppealSelect) + "WHERE a.id = ?";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    std::optional<Appeal> out;
+    {
+      StatementScope scope(*s);
+      s->Bind(1, id);
+      ASSIGN_OR_RETURN(out, OptionalRow<Appeal>(*s, ReadAppeal));
+    }
+    if (out) RETURN_IF_ERROR(LoadLiftedTargets(&*out));
+    return out;
+  }
+
+  Result<std::vector<Appeal>> ListAppeals(const AppealFilter& f) override {
+    static const std::string kSql = std::string(kAppealSelect) +
+                                    "WHERE (?1 = 0 OR a.order_id = ?1) AND (?2 = '' OR a.state = "
+                                    "?2) AND a.id > ?3 ORDER BY a.id LIMIT ?4";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    std::vector<Appeal> out;
+    {
+      StatementScope scope(*s);
+      // Not a default std::string_view: a null pointer would bind NULL, not ''.
+      s->Bind(1, f.order_id).Bind(2, f.state ? Name(*f.state) : std::string_view(""));
+      s->Bind(3, f.after_id);
+      s->Bind(4, f.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(f.limit));
+      ASSIGN_OR_RETURN(out, Rows<Appeal>(*s, ReadAppeal));
+    }
+    for (Appeal& a : out) RETURN_IF_ERROR(LoadLiftedTargets(&a));
+    return out;
+  }
+
+  Status DecideAppeal(const Appeal& a) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE appeals SET state = ?, reason = ?, decided_by = ?, "
+                                 "decided_at = ? WHERE id = ? AND state = 'filed'"));
+    StatementScope scope(*s);
+    s->Bind(1, Name(a.state)).Bind(2, a.reason).Bind(3, a.decided_by).Bind(4, a.decided_at);
+    s->Bind(5, a.id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() == 1) return Status::Ok();
+    ASSIGN_OR_RETURN(std::optional<Appeal> found, FindAppeal(a.id));
+    if (!found) return Status::NotFound("there is no appeal " + std::to_string(a.id));
+    return Status::FailedPrecondition("appeal " + std::to_string(a.id) + " was already decided");
   }
 
   Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,
@@ -1010,6 +1101,59 @@ class SqliteTransaction final : public Transaction {
     e.reference = s.Text(4);
     e.in_force = s.Int(5) != 0;
     return e;
+  }
+
+  Result<std::vector<std::pair<Id, Target>>> TargetsOfOrder(Id order_id, bool lifted) {
+    static const std::string kEnforced =
+        "SELECT t.id, t.kind, t.value FROM order_targets ot JOIN targets t ON t.id = ot.target_id "
+        "WHERE ot.order_id = ? AND ot.lifted_at IS NULL ORDER BY t.kind, t.value";
+    static const std::string kLifted =
+        "SELECT t.id, t.kind, t.value FROM order_targets ot JOIN targets t ON t.id = ot.target_id "
+        "WHERE ot.order_id = ? AND ot.lifted_at IS NOT NULL ORDER BY t.kind, t.value";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(lifted ? kLifted : kEnforced));
+    StatementScope scope(*s);
+    s->Bind(1, order_id);
+    return Rows<std::pair<Id, Target>>(*s,
+                                       [](const Statement& st) -> Result<std::pair<Id, Target>> {
+                                         ASSIGN_OR_RETURN(Target t, ReadTarget(st, 1));
+                                         return std::make_pair(st.Int(0), std::move(t));
+                                       });
+  }
+
+  // The targets a partly-lifted appeal lifted (the order_targets rows that name it).
+  Status LoadLiftedTargets(Appeal* a) {
+    if (a->state != AppealState::kPartlyLifted) return Status::Ok();
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("SELECT t.kind, t.value FROM order_targets ot JOIN targets t ON "
+                                 "t.id = ot.target_id WHERE ot.lifted_by_appeal = ? "
+                                 "ORDER BY t.kind, t.value"));
+    StatementScope scope(*s);
+    s->Bind(1, a->id);
+    ASSIGN_OR_RETURN(a->lifted_targets,
+                     Rows<Target>(*s, [](const Statement& st) { return ReadTarget(st, 0); }));
+    return Status::Ok();
+  }
+
+  static Result<Appeal> ReadAppeal(const Statement& s) {
+    Appeal a;
+    a.id = s.Int(0);
+    a.order_id = s.Int(1);
+    a.order_body = s.Text(2);
+    a.order_reference = s.Text(3);
+    if (!s.IsNull(4)) {
+      ASSIGN_OR_RETURN(Target t, ReadTarget(s, 4));
+      a.target = std::move(t);
+    }
+    ASSIGN_OR_RETURN(a.party, ParseAppealParty(s.TextView(6)));
+    a.name = s.Text(7);
+    a.contact = s.Text(8);
+    a.statement = s.Text(9);
+    a.filed_at = s.Int(10);
+    ASSIGN_OR_RETURN(a.state, ParseAppealState(s.TextView(11)));
+    a.reason = s.Text(12);
+    a.decided_by = s.IsNull(13) ? std::string() : s.Text(13);
+    a.decided_at = s.IsNull(14) ? 0 : s.Int(14);
+    return a;
   }
 
   static Result<Referral> ReadReferralRow(const Statement& s) {

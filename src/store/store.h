@@ -46,6 +46,14 @@ struct ReferralFilter {
   bool details = true;                // load targets and evidence (else only target_count)
 };
 
+// Which appeals ListAppeals returns, by id.
+struct AppealFilter {
+  Id order_id = 0;                   // against this order (0: any)
+  std::optional<AppealState> state;  // in this state (nullopt: any)
+  Id after_id = 0;                   // ids greater than this (paging)
+  std::size_t limit = 0;             // 0: no limit
+};
+
 struct AuditFilter {
   std::string entity;  // empty: any
   Id entity_id = 0;    // 0: any
@@ -110,9 +118,20 @@ class Transaction {
   virtual Status UpdateOrderState(Id order_id, OrderState state, std::string_view reason,
                                   UnixTime at) = 0;
   virtual Status UpdateOrderExpiry(Id order_id, UnixTime expires_at, UnixTime at) = 0;
-  // Attaches a target to an order; false when it was already attached.
+  // Attaches a target to an order; false when it was already attached (also when it was lifted
+  // from the order on appeal: it stays lifted).
   virtual Result<bool> AttachTarget(Id order_id, Id target_id, UnixTime at, Id referral_id) = 0;
+  // The targets an order enforces: attached and not lifted on appeal.
   virtual Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id order_id) = 0;
+  // The targets lifted from an order on appeal.
+  virtual Result<std::vector<std::pair<Id, Target>>> LiftedOrderTargets(Id order_id) = 0;
+  // Whether a target is attached to an order: nullopt when not, else the id of the appeal that
+  // lifted it from the order (0: still enforced).
+  virtual Result<std::optional<Id>> OrderTargetLiftedBy(Id order_id, Id target_id) = 0;
+  // Marks an attached, enforced target of an order as lifted by an appeal's decision (schema
+  // version 4). The caller logs the pair's removal when the order is in force. False when the
+  // target is not attached or already lifted.
+  virtual Result<bool> LiftOrderTarget(Id order_id, Id target_id, Id appeal_id, UnixTime at) = 0;
 
   // Referrals (with their targets and evidence).
   virtual Result<Id> InsertReferral(const Referral& referral) = 0;
@@ -185,6 +204,15 @@ class Transaction {
   virtual Result<std::vector<ApiToken>> ListApiTokens() = 0;
   // Sets revoked_at; NotFound when there is no such token.
   virtual Status RevokeApiToken(Id id, UnixTime at) = 0;
+
+  // Appeals (schema version 4), with their order's body and reference, their target and the
+  // targets their decision lifted. `target_id` of InsertAppeal: 0 for the whole order.
+  virtual Result<Id> InsertAppeal(const Appeal& appeal, Id target_id) = 0;
+  virtual Result<std::optional<Appeal>> FindAppeal(Id id) = 0;
+  virtual Result<std::vector<Appeal>> ListAppeals(const AppealFilter& filter) = 0;
+  // Records the decision of a filed appeal (state, reason, decided_by, decided_at);
+  // FailedPrecondition when it is not filed, NotFound when there is no such appeal.
+  virtual Status DecideAppeal(const Appeal& decided) = 0;
 
   // Acknowledgements: one row per (organization, order, target), replaced by a later one.
   virtual Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,

@@ -54,6 +54,19 @@ class AuthorizationTest : public ApiFixture {
         .id;
   }
 
+  // A fresh appeal, filed, against a fresh order.
+  Id NewAppeal() {
+    AppealRequest r;
+    r.order_id = NewOrder();
+    r.party = AppealParty::kOperator;
+    r.name = "Site Operator";
+    r.contact = "legal@site.example";
+    r.statement = "not infringing";
+    Result<Appeal> a = r_.registry().FileAppeal("test", r);
+    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    return a.ok() ? a->id : 0;
+  }
+
   std::vector<Row> Rows() {
     const std::set<Role> authority = {Role::kAuthorityAdmin, Role::kAuthorityReviewer};
     const std::set<Role> admin = {Role::kAuthorityAdmin};
@@ -174,6 +187,31 @@ class AuthorizationTest : public ApiFixture {
          fixed("/api/v1/ticket/item/set/unprocessed",
                R"({"value":"203.0.113.7","reason":"technical-error"})")},
     };
+    // Appeals: anyone files and reads them; the authority decides.
+    rows.push_back({"POST", "/v1/appeals", everyone, true, 201, [this](std::optional<Role>) {
+                      return Request{
+                          "/v1/appeals",
+                          R"({"order_id":)" + std::to_string(NewOrder()) +
+                              R"(,"party":"host","name":"Host Co","contact":)"
+                              R"("abuse@host.example","statement":"a customer's site"})"};
+                    }});
+    rows.push_back({"GET", "/v1/appeals", everyone, true, 200, fixed("/v1/appeals")});
+    rows.push_back({"GET", "/v1/appeals/{id}", everyone, true, 200, [=, this](std::optional<Role>) {
+                      return Request{id_path("/v1/appeals/", NewAppeal(), ""), ""};
+                    }});
+    rows.push_back(
+        {"POST", "/v1/appeals/{id}/decide", authority, false, 200, [=, this](std::optional<Role>) {
+           return Request{id_path("/v1/appeals/", NewAppeal(), "/decide"),
+                          R"({"decision":"uphold","reason":"the order stands"})"};
+         }});
+    // The public register, as JSON and as HTML.
+    for (const char* path :
+         {"/public/orders", "/public/orders/1", "/public/check?q=stream.example", "/register",
+          "/register/orders/1", "/register/check?q=stream.example"}) {
+      std::string pattern = std::string(path).substr(0, std::string(path).find('?'));
+      if (pattern.ends_with("/1")) pattern.replace(pattern.size() - 1, 1, "{id}");
+      rows.push_back({"GET", pattern, everyone, true, 200, fixed(path)});
+    }
     for (const char* list : {"fqdn", "ipv4", "ipv6"}) {
       for (const char* suffix : {"/txt", "/txt/checksum", "/checksum"}) {
         const std::string path = std::string("/api/v1/") + list + "/get/all" + suffix;

@@ -311,6 +311,30 @@ TEST_F(OpenApiTest, TheRolesAreTheOnesTheGuardLetsThrough) {
   }
 }
 
+// A public operation (no roles, security []) answers without a token: never 401 or 403. (Path
+// parameters name nothing; the answer may be 400 or 404, never a refusal for who asked.)
+TEST_F(OpenApiTest, PublicOperationsNeedNoToken) {
+  const json::value doc = Document();
+  int public_ops = 0;
+  for (const auto& [route, op] : Operations(doc)) {
+    const json::value* roles = op->if_contains("x-interdict-roles");
+    if (roles == nullptr || !roles->is_array() || !roles->as_array().empty()) continue;
+    ++public_ops;
+    std::string path = route.second;
+    const std::size_t at = path.find("{id}");
+    if (at != std::string::npos) path.replace(at, 4, "999999");
+    http::HttpRequest req;
+    req.method = route.first;
+    req.remote = "127.0.0.1";
+    ASSERT_TRUE(http::ParseTarget(path, req).ok()) << path;
+    const int status = router_.Dispatch(req).status;
+    EXPECT_NE(status, 401) << route.first << " " << path;
+    EXPECT_NE(status, 403) << route.first << " " << path;
+    EXPECT_LT(status, 500) << route.first << " " << path;
+  }
+  EXPECT_GE(public_ops, 11);  // health, the document, appeals (3), the register (6)
+}
+
 TEST_F(OpenApiTest, EveryPathParameterIsDeclared) {
   const json::value doc = Document();
   for (const auto& [route, op] : Operations(doc)) {

@@ -567,4 +567,95 @@ sqlite3 "$INTERDICT_DB" "DROP TRIGGER translog_append_only_d; DROP TRIGGER trans
 expect_exit 1 -- run log verify --pubkey "$tmp/authority.pub"
 expect_contains "deleted entry named" "$out" "log entry 1 is missing"
 
+echo "== appeals: filed, listed, decided (lift-targets); the in-force set follows; the register and the 451 page"
+ap_db=$tmp/appeals.db
+ap() { "$bin" --db "$ap_db" "$@"; }
+expect_exit 0 -- ap org add --kind authority --name INDECOPI
+expect_exit 0 -- ap order create --body INDECOPI --ref "AP-1/2026" --expires 2099-01-01 --category torrent \
+  --target pirate.example --target shared-host.example --target 198.51.100.7
+ap_order=$out
+expect_exit 0 -- ap appeal file --order "AP-1/2026" --target Shared-Host.Example. --party collateral \
+  --name "Shared Host Ltd" --contact abuse@shared-host.example --statement "We host 400 other sites there."
+appeal1=$out
+expect_eq "appeal file prints an id" "$appeal1" 1
+expect_exit 2 -- ap appeal file --order "AP-1/2026" --party operator --name X --contact nobody --statement x
+expect_contains "bad contact named" "$err" "contact: expected an e-mail address"
+expect_exit 2 -- ap appeal file --order "AP-1/2026" --target other.example --party host --name X \
+  --contact a@b.example --statement x
+expect_contains "target not in the order" "$err" "target: domain:other.example is not a target of order $ap_order"
+expect_exit 2 -- ap appeal file --order "AP-1/2026" --party judge --name X --contact a@b.example --statement x
+expect_contains "bad party" "$err" "--party: unknown party"
+expect_exit 0 -- ap --json appeal list --order "AP-1/2026"
+expect_eq "appeal listed" "$(json '[(a["id"], a["state"], a["target"], a["party"]) for a in d]')" \
+  "[($appeal1, 'filed', 'domain:shared-host.example', 'collateral')]"
+expect_exit 0 -- ap appeal list --state filed
+expect_contains "text list" "$out" $'\tfiled\t'"$ap_order AP-1/2026"$'\tdomain:shared-host.example\tcollateral\tShared Host Ltd'
+serial_before=$(ap serial)
+expect_exit 0 -- ap check shared-host.example
+expect_exit 0 -- ap --json appeal decide "$appeal1" --decision lift-targets --reason "collateral: shared hosting"
+expect_eq "decided" "$(json 'd["state"], d["lifted_targets"], d["decided_by"]')" \
+  "('partly-lifted', ['domain:shared-host.example'], 'clerk')"
+expect_eq "one serial for the decision" "$(ap serial)" $((serial_before + 1))
+expect_exit 0 -- ap --json serial --delta $((serial_before + 1))
+expect_eq "the delta removes the lifted target" "$(json '[(c["op"], c["value"], c["order_id"]) for c in d["changes"]]')" \
+  "[('remove', 'shared-host.example', $ap_order)]"
+expect_exit 1 -- ap check shared-host.example
+expect_exit 0 -- ap check pirate.example
+expect_exit 0 -- ap --json targets list --in-force
+expect_eq "in-force set after the decision" "$(json 'sorted(e["value"] for e in d)')" "['198.51.100.7', 'pirate.example']"
+expect_exit 0 -- ap export --view isp --format domains
+expect_eq "the feed follows" "$(grep -v '^#' <<<"$out")" "pirate.example"
+expect_exit 2 -- ap appeal decide "$appeal1" --decision uphold --reason "second look"
+expect_contains "a decision is final" "$err" "a decision is final"
+expect_exit 0 -- ap --json appeal show "$appeal1"
+expect_eq "the authority sees the contact" "$(json 'd["contact"], d["reason"]')" \
+  "('abuse@shared-host.example', 'collateral: shared hosting')"
+expect_exit 0 -- ap --json order show "$ap_order"
+expect_eq "the order shows what was lifted" "$(json '[t["value"] for t in d["lifted_targets"]], len(d["targets"])')" \
+  "(['shared-host.example'], 2)"
+expect_exit 0 -- ap --json audit --entity appeal --id "$appeal1"
+expect_eq "appeal audited" "$(json '[(a["action"], a["actor"]) for a in d]')" \
+  "[('appeal.file', 'clerk'), ('appeal.decide', 'clerk')]"
+expect_exit 0 -- ap --json audit --entity order --id "$ap_order"
+expect_eq "order audited" "$(json '[a["action"] for a in d][-1]')" "order.lift-targets"
+# The same registry served: the register, a public appeal over HTTP, and the 451 notice page.
+serve_start appeals --db "$ap_db" serve --http-listen 127.0.0.1:0 --notice-listen 127.0.0.1:0 \
+  --notice-intermediary "ISP One" --access-log off
+for _ in $(seq 50); do grep -q '^notice ' "$tmp/appeals.out" 2>/dev/null && break; sleep 0.1; done
+notice_port=$(awk '/^notice /{print $2}' "$tmp/appeals.out")
+# http_ask PORT METHOD PATH [HOST [BODY]]: prints "STATUS REASON|LINK" then the body
+http_ask() {
+  python3 - "$@" <<'PY'
+import sys, http.client
+port, method, path = sys.argv[1:4]
+headers = {"Host": sys.argv[4]} if len(sys.argv) > 4 and sys.argv[4] else {}
+body = sys.argv[5] if len(sys.argv) > 5 else None
+if body is not None:
+    headers["Content-Type"] = "application/json"
+c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+c.request(method, path, body=body, headers=headers)
+r = c.getresponse()
+print(r.status, r.reason + "|" + (r.getheader("Link") or ""))
+print(r.read().decode())
+PY
+}
+resp=$(http_ask "$notice_port" GET /watch?v=1 PIRATE.EXAMPLE:80)
+expect_eq "notice: a blocked host is 451, blocked-by the register by default" "$(head -1 <<<"$resp")" \
+  "451 Unavailable For Legal Reasons|<http://127.0.0.1:$http_port/register>; rel=\"blocked-by\""
+expect_eq "notice: a name under an exact rule is not blocked" \
+  "$(http_ask "$notice_port" GET / www.pirate.example | head -1 | cut -d' ' -f1)" 404
+expect_contains "notice names the order" "$resp" "Order AP-1/2026, issued by INDECOPI on"
+expect_contains "notice names the intermediary" "$resp" "ISP One has blocked access to pirate.example"
+expect_contains "notice names the authority" "$resp" "kept by INDECOPI"
+expect_eq "notice: a lifted target is 404" "$(http_ask "$notice_port" GET / shared-host.example | head -1 | cut -d' ' -f1)" 404
+resp=$(http_ask "$http_port" GET "/register/orders/$ap_order")
+expect_eq "register page" "$(head -1 <<<"$resp" | cut -d' ' -f1)" 200
+expect_contains "register shows the lifted target" "$resp" "Lifted on appeal"
+resp=$(http_ask "$http_port" POST /v1/appeals "" \
+  "{\"order_id\": $ap_order, \"party\": \"operator\", \"name\": \"Op\", \"contact\": \"op@pirate.example\", \"statement\": \"licensed\"}")
+expect_eq "public appeal over HTTP" "$(head -1 <<<"$resp" | cut -d' ' -f1)" 201
+serve_stop "serve --notice-listen"
+expect_exit 0 -- ap --json appeal list --state filed
+expect_eq "the HTTP appeal is in the registry" "$(json '[(a["name"], a["target"]) for a in d]')" "[('Op', None)]"
+
 finish

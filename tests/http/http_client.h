@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 
 struct Response {
   int status = 0;
+  std::string reason;                          // the status line's reason phrase
   std::map<std::string, std::string> headers;  // lowercased names
   std::string body;
   std::string Header(const std::string& name) const {
@@ -42,6 +43,8 @@ inline std::optional<Response> TakeResponse(std::string& buf, bool head) {
   std::getline(lines, line);
   if (line.rfind("HTTP/1.1 ", 0) != 0) throw std::runtime_error("bad status line: " + line);
   r.status = std::stoi(line.substr(9, 3));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  r.reason = line.size() > 13 ? line.substr(13) : std::string();
   while (std::getline(lines, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const std::size_t colon = line.find(':');

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "testing/failing_store.h"
 #include "testing/temp_dir.h"
 
@@ -418,6 +420,163 @@ TEST_F(RegistryTest, FindOrderByIdOrReference) {
   EXPECT_EQ(registry_->FindOrder(std::to_string(o->id))->id, o->id);
   EXPECT_EQ(registry_->FindOrder("RG 1/2026")->id, o->id);
   EXPECT_EQ(registry_->FindOrder("RG 2/2026").status().code(), StatusCode::kNotFound);
+}
+
+// ---- Appeals ---------------------------------------------------------------------------------
+
+AppealRequest AppealOf(Id order, std::string_view target = {}) {
+  AppealRequest a;
+  a.order_id = order;
+  if (!target.empty()) a.target = T(target);
+  a.party = AppealParty::kCollateral;
+  a.name = "Neighbour Ltd";
+  a.contact = "legal@neighbour.example";
+  a.statement = "We share the address; we infringe nothing.";
+  return a;
+}
+
+TEST_F(RegistryTest, AppealValidationNamesTheField) {
+  Result<Order> o = registry_->CreateOrder(kActor, Request("AP-1", {"a.example", "b.example"}));
+  ASSERT_TRUE(o.ok());
+  struct Case {
+    std::function<void(AppealRequest&)> change;
+    std::string prefix;
+    StatusCode code = StatusCode::kInvalidArgument;
+  };
+  const std::vector<Case> cases = {
+      {[](AppealRequest& a) { a.name = ""; }, "name: "},
+      {[](AppealRequest& a) { a.name = std::string(201, 'x'); }, "name: "},
+      {[](AppealRequest& a) { a.name = "a\x01b"; }, "name: "},
+      {[](AppealRequest& a) { a.name = "caf\xc3"; }, "name: "},  // truncated UTF-8
+      {[](AppealRequest& a) { a.contact = "x"; }, "contact: "},
+      {[](AppealRequest& a) { a.contact = "a b@c.example"; }, "contact: "},
+      {[](AppealRequest& a) { a.contact = "javascript://x.example/"; }, "contact: "},
+      {[](AppealRequest& a) { a.contact = "https://"; }, "contact: "},
+      {[](AppealRequest& a) { a.statement = std::string(10001, 's'); }, "statement: "},
+      {[](AppealRequest& a) { a.statement = "\n\t "; }, "statement: "},
+      {[](AppealRequest& a) { a.target = T("c.example"); }, "target: "},
+      {[](AppealRequest& a) { a.order_id = 4242; }, "order_id: ", StatusCode::kNotFound},
+  };
+  for (const Case& c : cases) {
+    AppealRequest a = AppealOf(o->id);
+    c.change(a);
+    Result<Appeal> r = registry_->FileAppeal(kActor, a);
+    ASSERT_FALSE(r.ok()) << c.prefix;
+    EXPECT_EQ(r.status().code(), c.code) << r.status().ToString();
+    EXPECT_TRUE(r.status().message().starts_with(c.prefix)) << r.status().ToString();
+  }
+  EXPECT_TRUE(registry_->ListAppeals({})->empty());
+  AppealRequest url = AppealOf(o->id, "b.example");
+  url.contact = "https://neighbour.example/contact";
+  url.statement = std::string(10000, 's');
+  EXPECT_TRUE(registry_->FileAppeal(kActor, url).ok());
+}
+
+TEST_F(RegistryTest, ATargetLiftedOnAppealLeavesTheSetAndStaysOut) {
+  OrderRequest req = Request("AP-2", {"shared.example", "pirate.example", "mirror.example"});
+  req.dynamic = true;
+  Result<Order> o = registry_->CreateOrder(kActor, req);
+  ASSERT_TRUE(o.ok());
+  // Another order names the same target: it stays blocked by that one.
+  Result<Order> other = registry_->CreateOrder(kActor, Request("AP-3", {"mirror.example"}));
+  ASSERT_TRUE(other.ok());
+  Result<Appeal> a = registry_->FileAppeal(kActor, AppealOf(o->id, "shared.example"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const Serial before = CurrentSerial();
+  const std::vector<Target> lift = {T("shared.example"), T("mirror.example")};
+  Result<Appeal> d =
+      registry_->DecideAppeal("judge", a->id, AppealDecision::kLiftTargets, "collateral", lift);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->state, AppealState::kPartlyLifted);
+  EXPECT_EQ(d->lifted_targets, (std::vector<Target>{T("mirror.example"), T("shared.example")}));
+  EXPECT_EQ(d->decided_by, "judge");
+  EXPECT_EQ(CurrentSerial(), before + 1);
+  EXPECT_EQ(registry_->SerialDelta(before + 1)->size(), 2u);
+  EXPECT_FALSE(Blocked("shared.example"));
+  EXPECT_TRUE(Blocked("mirror.example"));  // by AP-3
+  EXPECT_TRUE(Blocked("pirate.example"));
+  EXPECT_EQ(registry_->GetAppeal(a->id)->lifted_targets, d->lifted_targets);
+
+  // Suspended and resumed, the order brings back only what it still enforces.
+  ASSERT_TRUE(registry_->Suspend(kActor, o->id, "review").ok());
+  ASSERT_TRUE(registry_->Resume(kActor, o->id, "review over").ok());
+  EXPECT_FALSE(Blocked("shared.example"));
+  Result<std::vector<DeltaEntry>> resumed = registry_->SerialDelta(CurrentSerial());
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(resumed->size(), 1u);  // pirate.example only
+
+  // Attached again (a mirror, an import), it stays lifted.
+  std::vector<bool> fresh;
+  const std::vector<Target> again = {T("shared.example")};
+  ASSERT_TRUE(registry_->AddTargets(kActor, o->id, again, "mirror", &fresh).ok());
+  EXPECT_EQ(fresh, std::vector<bool>{false});
+  EXPECT_FALSE(Blocked("shared.example"));
+
+  Result<OrderDetail> detail = registry_->ShowOrder(o->id);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->targets, std::vector<Target>{T("pirate.example")});
+  EXPECT_EQ(detail->lifted_targets.size(), 2u);
+  EXPECT_EQ(detail->targets_in_force, 1u);
+  Result<std::vector<InForceEntry>> all = registry_->AllTargets(TargetKind::kDomain);
+  ASSERT_TRUE(all.ok());
+  int seen = 0;
+  for (const InForceEntry& e : *all) {
+    if (e.order_id == o->id && e.target == T("shared.example")) {
+      EXPECT_FALSE(e.in_force);
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 1);
+  // The last target cannot be lifted alone: that is lifting the order.
+  Result<Appeal> b = registry_->FileAppeal(kActor, AppealOf(o->id, "pirate.example"));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(
+      registry_->DecideAppeal(kActor, b->id, AppealDecision::kLiftTargets, "x", {}).status().code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_TRUE(registry_->DecideAppeal(kActor, b->id, AppealDecision::kLift, "annulled", {}).ok());
+  EXPECT_EQ(registry_->ShowOrder(o->id)->order.state, OrderState::kLifted);
+  EXPECT_EQ(registry_->FileAppeal(kActor, AppealOf(o->id)).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      registry_->DecideAppeal(kActor, b->id, AppealDecision::kUphold, "x", {}).status().code(),
+      StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RegistryTest, AFailureAtAnyWriteLeavesNoHalfAppealOrDecision) {
+  Result<Order> o =
+      registry_->CreateOrder(kActor, Request("AP-4", {"a.example", "b.example", "c.example"}));
+  ASSERT_TRUE(o.ok());
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<Appeal> a = registry_->FileAppeal(kActor, AppealOf(o->id, "a.example"));
+    failing_->Disarm();
+    if (a.ok()) break;
+    EXPECT_EQ(a.status().message(), "injected write failure");
+    EXPECT_TRUE(registry_->ListAppeals({})->empty()) << "after failing write " << n;
+    ASSERT_LT(n, 20);
+  }
+  const Id appeal = registry_->ListAppeals({})->front().id;
+  const RegistryCounts c0 = *registry_->Counts();
+  const Serial s0 = CurrentSerial();
+  const std::vector<Target> lift = {T("a.example"), T("b.example")};
+  int failures = 0;
+  for (int n = 0;; ++n) {
+    failing_->Arm(n);
+    Result<Appeal> d =
+        registry_->DecideAppeal(kActor, appeal, AppealDecision::kLiftTargets, "collateral", lift);
+    failing_->Disarm();
+    if (d.ok()) break;
+    ++failures;
+    EXPECT_EQ(registry_->GetAppeal(appeal)->state, AppealState::kFiled) << "write " << n;
+    EXPECT_EQ(CurrentSerial(), s0) << "after failing write " << n;
+    EXPECT_EQ(registry_->Counts()->audit_entries, c0.audit_entries) << "write " << n;
+    EXPECT_TRUE(Blocked("a.example")) << "after failing write " << n;
+    EXPECT_TRUE(registry_->ShowOrder(o->id)->lifted_targets.empty()) << "write " << n;
+    ASSERT_LT(n, 50);
+  }
+  EXPECT_GE(failures, 7);  // serial, 2 lifts, 2 removals, 2 audits, the decision
+  EXPECT_EQ(CurrentSerial(), s0 + 1);
+  EXPECT_EQ(registry_->Counts()->targets_in_force, c0.targets_in_force - 2);
 }
 
 }  // namespace

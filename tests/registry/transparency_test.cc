@@ -253,6 +253,35 @@ TEST_F(TransparencyTest, AForgedHeadIsCaught) {
   EXPECT_TRUE(Mentions(Problems(), "tree head of size 3"));
 }
 
+TEST_F(TransparencyTest, AppealDecisionsAreLoggedAndAnUndoneLiftIsCaught) {
+  MakeHistory();
+  Result<Order> a = registry_->FindOrder("A-1");
+  AppealRequest req;
+  req.order_id = a->id;
+  req.target = T("*.a.example");
+  req.party = AppealParty::kCollateral;
+  req.name = "Shop under a.example";
+  req.contact = "owner@shop.a.example";
+  req.statement = "my shop is a subdomain";
+  Result<Appeal> filed = registry_->FileAppeal(kActor, req);
+  ASSERT_TRUE(filed.ok()) << filed.status().ToString();
+  Result<Appeal> decided =
+      registry_->DecideAppeal(kActor, filed->id, AppealDecision::kLiftTargets, "collateral", {});
+  ASSERT_TRUE(decided.ok()) << decided.status().ToString();
+  Result<std::vector<LogEntry>> entries = registry_->LogEntries(6, 10);
+  ASSERT_EQ(entries->size(), 1u);
+  const json::value e = json::parse(entries->front().event);
+  EXPECT_EQ(e.at("event").as_string(), "order.lift-targets");
+  EXPECT_EQ(e.at("lifted").at(0).as_string(), "domain-tree:a.example");
+  EXPECT_TRUE(Problems().empty());
+  // Re-enforcing the lifted target behind the log's back.
+  Tamper(
+      "DROP TRIGGER order_targets_lift_final;"
+      "UPDATE order_targets SET lifted_at = NULL, lifted_by_appeal = NULL WHERE lifted_at IS NOT "
+      "NULL");
+  EXPECT_TRUE(Mentions(Problems(), "domain-tree:a.example", "is enforced in the register"));
+}
+
 TEST_F(TransparencyTest, AnExportIsCheckedAgainstTheLog) {
   MakeHistory();
   Result<InForceSnapshot> snap = registry_->Snapshot();

@@ -55,6 +55,28 @@ class FailingTransaction final : public Transaction {
   Result<std::vector<std::pair<Id, Target>>> OrderTargets(Id o) override {
     return in_.OrderTargets(o);
   }
+  Result<std::vector<std::pair<Id, Target>>> LiftedOrderTargets(Id o) override {
+    return in_.LiftedOrderTargets(o);
+  }
+  Result<std::optional<Id>> OrderTargetLiftedBy(Id o, Id t) override {
+    return in_.OrderTargetLiftedBy(o, t);
+  }
+  Result<bool> LiftOrderTarget(Id o, Id t, Id a, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.LiftOrderTarget(o, t, a, at);
+  }
+  Result<Id> InsertAppeal(const Appeal& a, Id t) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertAppeal(a, t);
+  }
+  Result<std::optional<Appeal>> FindAppeal(Id id) override { return in_.FindAppeal(id); }
+  Result<std::vector<Appeal>> ListAppeals(const AppealFilter& f) override {
+    return in_.ListAppeals(f);
+  }
+  Status DecideAppeal(const Appeal& a) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.DecideAppeal(a);
+  }
   Result<Id> InsertReferral(const Referral& r) override {
     RETURN_IF_ERROR(Tick());
     return in_.InsertReferral(r);
