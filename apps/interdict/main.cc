@@ -13,6 +13,7 @@
 namespace interdict::cli {
 void AddAccessCommands(CLI::App& app, Context& ctx);  // token, ack, overdue (cmd_access.cc)
 void AddLogCommands(CLI::App& app, Context& ctx);     // log (cmd_log.cc)
+void AddGuardCommands(CLI::App& app, Context& ctx);   // ranges, pdns, ..., guard (cmd_guard.cc)
 }  // namespace interdict::cli
 
 namespace {
@@ -183,6 +184,7 @@ int Run(int argc, char** argv) {
   AddServeCommand(app, ctx);
   AddAccessCommands(app, ctx);
   AddLogCommands(app, ctx);
+  AddGuardCommands(app, ctx);
   AddAppealCommands(app, ctx);
 
   try {

@@ -133,6 +133,7 @@ class Api::Impl : public RouteSink {
     AddAckRoutes(*this, registry_, options_);
     AddAppealRoutes(*this, registry_, options_);
     AddPublicRoutes(*this, registry_, options_);
+    AddTransparencyRoutes(*this, registry_);
   }
 
   // RouteSink: the workflow and acknowledgement routes, which run registry transactions, run on

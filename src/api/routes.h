@@ -169,5 +169,7 @@ void AddAckRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options
 void AddAppealRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
 // The public register, as JSON (/public/...) and as HTML pages (/register/...) (public.cc).
 void AddPublicRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
+// The transparency log (public) and the collateral-damage guard (transparency.cc).
+void AddTransparencyRoutes(RouteSink& sink, Registry& registry);
 
 }  // namespace interdict::api

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/api_fixture.h"
+#include "sign/signing.h"
 
 namespace interdict::api {
 namespace {
@@ -53,6 +54,17 @@ class AuthorizationTest : public ApiFixture {
                 {name, "app:play:com.pirate.app" + std::to_string(n_)}, dynamic)
         .id;
   }
+
+  // The key that signs the log's heads in this test (made once).
+  const SecretKey& LogKey() {
+    if (!log_key_) {
+      Result<KeyPair> pair = GenerateKeyPair();
+      EXPECT_TRUE(pair.ok());
+      log_key_ = std::make_unique<SecretKey>(std::move(pair->secret));
+    }
+    return *log_key_;
+  }
+  std::unique_ptr<SecretKey> log_key_;
 
   // A fresh appeal, filed, against a fresh order.
   Id NewAppeal() {
@@ -204,6 +216,37 @@ class AuthorizationTest : public ApiFixture {
            return Request{id_path("/v1/appeals/", NewAppeal(), "/decide"),
                           R"({"decision":"uphold","reason":"the order stands"})"};
          }});
+    // The transparency log, for anyone; a head is signed before it is asked for.
+    rows.push_back({"GET", "/v1/log/head", everyone, true, 200, [this](std::optional<Role>) {
+                      NewOrder();
+                      EXPECT_TRUE(r_.registry().SignLogHead(LogKey()).ok());
+                      return Request{"/v1/log/head", ""};
+                    }});
+    rows.push_back({"GET", "/v1/log/entries", everyone, true, 200, fixed("/v1/log/entries")});
+    rows.push_back({"GET", "/v1/log/proof", everyone, true, 200, [this](std::optional<Role>) {
+                      NewOrder();
+                      return Request{"/v1/log/proof?index=0&size=1", ""};
+                    }});
+    rows.push_back({"GET", "/v1/log/consistency", everyone, true, 200, [this](std::optional<Role>) {
+                      NewOrder();
+                      return Request{"/v1/log/consistency?old=1&new=1", ""};
+                    }});
+    // The guard: anyone reads the overrides; the authority assesses; an admin overrides.
+    rows.push_back(
+        {"GET", "/v1/guard/overrides", everyone, true, 200, fixed("/v1/guard/overrides")});
+    rows.push_back({"POST", "/v1/guard/assess", authority, false, 200,
+                    fixed("/v1/guard/assess", R"({"targets":["assess.example"]})")});
+    rows.push_back({"POST", "/v1/guard/overrides", admin, false, 201, [this](std::optional<Role>) {
+                      // A fresh popular site each call, so there is always something to override.
+                      const std::string site = "popular" + std::to_string(++n_) + ".example";
+                      GuardSet set;
+                      set.kind = "popular";
+                      set.name = "top-" + site;
+                      set.content = "1," + site + "\n";
+                      EXPECT_TRUE(r_.registry().ImportGuardSet("test", set).ok());
+                      return Request{"/v1/guard/overrides",
+                                     R"({"target":")" + site + R"(","reason":"licensed mirror"})"};
+                    }});
     // The public register, as JSON and as HTML.
     for (const char* path :
          {"/public/orders", "/public/orders/1", "/public/check?q=stream.example", "/register",

@@ -522,6 +522,27 @@ expect_eq "a bad flag is not blamed on the file" "$(grep -c bad-value.toml <<<"$
 expect_exit 0 -- "$bin" --config "$(dirname "$0")/../../docs/serve.example.toml" serve --help
 expect_contains "help mentions the config file" "$out" "docs/serve.example.toml"
 
+echo "== the collateral-damage guard: CDN ranges, public suffixes, overrides"
+expect_exit 0 -- run ranges import "$data/ranges/cloudflare.txt" "$data/ranges/github.txt"
+expect_contains "ranges imported" "$out" "ranges cloudflare:"
+printf '# bad\n104.16.0.0/13\n10.0.0/8\n' >"$tmp/bad-ranges.txt"
+expect_exit 2 -- run ranges import "$tmp/bad-ranges.txt"
+expect_contains "bad range line named" "$err" "bad-ranges.txt:3"
+expect_exit 0 -- run --json guard list
+expect_eq "two range sets" "$(json '[s["name"] for s in d]')" "['cloudflare', 'github']"
+expect_exit 2 -- run order create --body "Juzgado" --ref "MD-1" --category live-sports --target 104.16.1.1
+expect_contains "refused, naming the provider" "$err" "cloudflare range 104.16.0.0/13"
+expect_exit 1 -- run guard check 104.16.1.1 '*.github.io' clear-site.example
+expect_contains "guard check says why" "$out" "public-suffix"
+expect_contains "clear target" "$out" $'domain:clear-site.example\tclear'
+expect_exit 2 -- run guard override '*.github.io' --reason "no"
+expect_contains "public suffixes are never overridden" "$err" "never ordered"
+expect_exit 0 -- run guard override 104.16.1.1 --reason "dedicated address, confirmed with the host"
+expect_exit 0 -- run order create --body "Juzgado" --ref "MD-1" --category live-sports --target 104.16.1.1
+expect_exit 0 -- run --json guard overrides
+expect_eq "overrides are listed" "$(json '[(o["target"], o["reason"]) for o in d]')" \
+  "[('ip:104.16.1.1', 'dedicated address, confirmed with the host')]"
+
 echo "== the transparency log: heads, proofs, verification, tampering caught"
 # Every order event so far is in the log; nothing signed it (no --log-key).
 expect_exit 2 -- run log head
