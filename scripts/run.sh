@@ -14,6 +14,13 @@ http=${HTTP_LISTEN:-127.0.0.1:8080}
 dns=${DNS_LISTEN:-127.0.0.1:5300}
 tokens=./var/demo-tokens.txt
 "$bin" --db "$db" demo --data testdata "$@"
+# The authority's key signs the feeds and the transparency log's heads; the collateral-damage
+# guard gets the CDN ranges of testdata/ranges (public data, see its README).
+key=./var/demo-authority
+if [[ ! -s $key.key ]]; then
+  "$bin" --db "$db" keys generate --out "$key" >/dev/null 2>&1
+  "$bin" --db "$db" --actor demo ranges import testdata/ranges/*.txt >/dev/null
+fi
 if [[ ! -s $tokens ]]; then
   # Demo tokens, one per role, kept (mode 0600) so that later runs can print them again.
   umask 077
@@ -48,8 +55,12 @@ Try:
   curl -H 'Authorization: Bearer $isp' 'http://$http/api/v1/fqdn/get/all/txt'
   curl -H 'Authorization: Bearer $holder' -d '{"category":"torrent","targets":["new-pirate.example"]}' http://$http/v1/referrals
   curl -H 'Authorization: Bearer $reviewer' http://$http/v1/review/queue
+  curl -H 'Authorization: Bearer $reviewer' -d '{"targets":["104.16.1.1","*.github.io","new-pirate.example"]}' http://$http/v1/guard/assess
+  curl http://$http/v1/log/head ; curl 'http://$http/v1/log/entries?limit=3'
+  curl http://$http/register          # the public register (HTML), and /public/orders as JSON
   curl http://$http/openapi.json
   kdig @${dns%:*} -p ${dns##*:} AXFR rpz.isp.interdict.
 
 MSG
-exec "$bin" --db "$db" --actor serve serve --http-listen "$http" --dns-listen "$dns"
+exec "$bin" --db "$db" --actor serve serve --http-listen "$http" --dns-listen "$dns" \
+  --sign-key "$key.key"

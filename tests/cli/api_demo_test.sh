@@ -32,8 +32,12 @@ Example Telecom:isp
 Transparency Observatory:auditor
 ROLES
 
+# As scripts/run.sh: the authority's key, and the guard's CDN ranges.
+expect_exit 0 -- run keys generate --out "$tmp/authority"
+expect_exit 0 -- run ranges import "$data"/ranges/*.txt
+
 "$bin" --db "$db" --actor serve serve --http-listen 127.0.0.1:0 --poll-ms 20 \
-  >"$tmp/serve.out" 2>"$tmp/serve.err" &
+  --sign-key "$tmp/authority.key" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
 for _ in $(seq 100); do grep -q '^http ' "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(awk '/^http /{print $2}' "$tmp/serve.out")
@@ -99,6 +103,24 @@ expect_eq "the auditor reads the acknowledgement" "$(json '[(a["value"], a["stat
   "[('e2e-rip.example', 'processed')]"
 api rightsholder POST "/v1/orders/$order/lift" '{"reason":"no"}'
 expect_eq "a rights holder does not lift orders" "$status" 403
+
+echo "== due process: the guard refuses a CDN address; the log is signed and verifies"
+api authority-reviewer POST /v1/guard/assess '{"targets":["104.16.1.1","e2e-clear.example"]}'
+expect_eq "assessed" "$status" 200
+expect_eq "cloudflare flagged, the other clear" "$(json '[(i["target"], i["refused"]) for i in d["items"]]')" \
+  "[('ip:104.16.1.1', True), ('domain:e2e-clear.example', False)]"
+api authority-admin POST /v1/orders '{"body":"Court","reference":"E2E-CDN","categories":["live-sports"],"targets":["104.16.1.1"]}'
+expect_eq "an order on a Cloudflare address is refused" "$status" 409
+expect_contains "naming the provider" "$out" "cloudflare"
+api auditor GET /v1/log/head
+expect_eq "a signed head" "$status" 200
+head_size=$(json 'd["size"]')
+expect_exit 0 -- run log head
+printf '%s\n' "$out" >"$tmp/head.txt"
+expect_exit 0 -- run --json log head
+expect_eq "the head covers the log" "$(json 'd["log_size"]')" "$head_size"
+expect_exit 0 -- run log verify --pubkey "$tmp/authority.pub"
+expect_contains "the demo's log verifies" "$out" "valid: $head_size entries"
 
 echo "== the audit trail names each API caller"
 expect_exit 0 -- run --json audit --entity referral --id "$referral"
