@@ -14,7 +14,8 @@
 #      Skipped, and said so, while the route answers 404 or 405 (it is new); the exit status
 #      then depends on A and B only.
 #   D. A (paced) and C at once: the polls' latency while referrals are written (C's handlers
-#      run on the server's network threads), and the ingestion rate meanwhile. Needs C.
+#      run on the server's worker pool, the polls on its network threads), and the ingestion
+#      rate meanwhile. Needs C.
 #   bench/http.sh [TARGETS] [RUNS]
 # Environment (defaults in brackets):
 #   INTERDICT=path    an interdict binary to measure instead of building one (ZI_GENERATE: its
