@@ -246,6 +246,16 @@ std::string Joined(const json::value* v) {
   return out;
 }
 
+// The parts, concatenated (one allocation).
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
 std::string Str(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -393,9 +403,9 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
       const auto field = [&](std::string_view name, const std::string& in_register,
                              const std::string& in_log, std::uint64_t entry) {
         if (in_register == in_log) return;
-        problems.push_back(label + ": " + std::string(name) + " is \"" + in_register +
-                           "\" in the register but \"" + in_log + "\" in log entry " +
-                           std::to_string(entry));
+        problems.push_back(
+            Cat({label, ": ", name, " is \"", in_register, "\" in the register but \"", in_log,
+                 "\" in log entry ", std::to_string(entry)}));
       };
       field("body", o.body, l.body, l.created_at_entry);
       field("reference", o.reference, l.reference, l.created_at_entry);
@@ -411,14 +421,14 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
       const std::set<std::string>& have = register_targets[o.id];
       for (const std::string& t : have) {
         if (!l.targets.contains(t)) {
-          problems.push_back(label + ": target " + t +
-                             " is attached in the register but no log entry attaches it");
+          problems.push_back(Cat({label, ": target ", t,
+                                  " is attached in the register but no log entry attaches it"}));
         }
       }
       for (const auto& [t, entry] : l.targets) {
         if (!have.contains(t)) {
-          problems.push_back(label + ": target " + t + " (log entry " + std::to_string(entry) +
-                             ") is not attached in the register");
+          problems.push_back(Cat({label, ": target ", t, " (log entry ", std::to_string(entry),
+                                  ") is not attached in the register"}));
         }
       }
       ASSIGN_OR_RETURN(auto lifted_pairs, tx.LiftedOrderTargets(o.id));
@@ -426,14 +436,14 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
       for (const auto& [tid, t] : lifted_pairs) lifted.insert(t.ToString());
       for (const std::string& t : lifted) {
         if (!l.lifted.contains(t)) {
-          problems.push_back(label + ": target " + t +
-                             " is lifted in the register but no log entry lifts it");
+          problems.push_back(
+              Cat({label, ": target ", t, " is lifted in the register but no log entry lifts it"}));
         }
       }
       for (const auto& [t, entry] : l.lifted) {
         if (!lifted.contains(t)) {
-          problems.push_back(label + ": target " + t + " was lifted on appeal (log entry " +
-                             std::to_string(entry) + ") but is enforced in the register");
+          problems.push_back(Cat({label, ": target ", t, " was lifted on appeal (log entry ",
+                                  std::to_string(entry), ") but is enforced in the register"}));
         }
       }
       logged.erase(it);
@@ -486,14 +496,14 @@ Result<LogVerification> VerifyLog(Store& store, const PublicKey* key,
       for (const Target& t : h.targets) listed.insert(t.ToString());
       for (const std::string& t : listed) {
         if (!l.targets.contains(t) || l.lifted.contains(t)) {
-          problems.push_back(label + ": target " + t + " is in the export but not in the log" +
-                             (l.lifted.contains(t) ? " as enforced (lifted on appeal)" : ""));
+          problems.push_back(Cat({label, ": target ", t, " is in the export but not in the log",
+                                  l.lifted.contains(t) ? " as enforced (lifted on appeal)" : ""}));
         }
       }
       for (const auto& [t, entry] : l.targets) {
         if (!listed.contains(t) && !l.lifted.contains(t)) {
-          problems.push_back(label + ": target " + t + " (log entry " + std::to_string(entry) +
-                             ") is missing from the export");
+          problems.push_back(Cat({label, ": target ", t, " (log entry ", std::to_string(entry),
+                                  ") is missing from the export"}));
         }
       }
     }
@@ -539,7 +549,7 @@ Result<LogVerification> Registry::VerifyLog(const PublicKey* key,
 }
 
 LogAppender Registry::Log(Transaction& tx, UnixTime now, std::string_view actor) const {
-  return LogAppender(tx, now, actor, options_.log_key.get());
+  return {tx, now, actor, options_.log_key.get()};
 }
 
 Result<std::vector<LogEntry>> Registry::LogEntries(std::uint64_t first, std::size_t limit) {
