@@ -87,7 +87,7 @@ res_stop serve_small
 DB=$work/large.db
 zone=rpz.bench.
 "$here/build/release/bench/zi_generate" "$targets" >"$work/dump.csv"
-cli import --format zi-csv --scope isp "$work/dump.csv" >/dev/null 2>&1
+cli --bound-pairs 0 --bound-fraction 0 import --format zi-csv --scope isp "$work/dump.csv" >/dev/null 2>&1
 cli export --view isp --format rpz --zone "$zone" -o "$work/zone.rpz" >/dev/null 2>&1
 records=$(grep -c ' CNAME ' "$work/zone.rpz" || true)
 echo "zone of $targets imported targets: $records triggers" >&2

@@ -109,7 +109,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---- The registry, its organizations and tokens.
 t0=$(now_ns)
 "$work/zi_generate" "$targets" >"$work/dump.csv"
-cli import --format zi-csv --scope isp "$work/dump.csv" >"$work/import.log" 2>&1 ||
+cli --bound-pairs 0 --bound-fraction 0 import --format zi-csv --scope isp "$work/dump.csv" >"$work/import.log" 2>&1 ||
   { cat "$work/import.log" >&2; echo "the import failed" >&2; exit 1; }
 cli org add --kind isp --name "Bench ISP" >/dev/null
 cli org add --kind rightsholder --name "Bench Rights" >/dev/null

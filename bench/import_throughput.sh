@@ -27,7 +27,7 @@ for ((i = 0; i < runs; i++)); do
   rm -f "$work"/*.db*
   base+=("$(seconds sqlite3 "$work/base.db" "CREATE TABLE dump (ips, domains, urls, body, number, date)" \
     ".mode csv" ".separator ;" ".import --skip 1 $work/dump.csv dump")")
-  ours+=("$(seconds ./build/release/apps/interdict --db "$work/reg.db" import --format zi-csv "$work/dump.csv")")
+  ours+=("$(seconds ./build/release/apps/interdict --bound-pairs 0 --bound-fraction 0 --db "$work/reg.db" import --format zi-csv "$work/dump.csv")")
 done
 m_ours=$(printf '%s\n' "${ours[@]}" | median)
 m_base=$(printf '%s\n' "${base[@]}" | median)

@@ -26,6 +26,8 @@ Result<Registry*> Context::Open(bool sweep) {
       clock_ = std::make_unique<SystemClock>();
     }
     RegistryOptions options;
+    options.bounds = globals_.bounds;
+    options.address_target_max_age_seconds = globals_.address_max_age_days * 86400;
     if (!globals_.log_key.empty()) {
       Result<SecretKey> key = ReadSecretKeyFile(globals_.log_key);
       if (!key.ok()) return key.status().Prefixed("--log-key");
@@ -37,10 +39,11 @@ Result<Registry*> Context::Open(bool sweep) {
   if (sweep) {
     Result<SweepReport> swept = registry_->Sweep(globals_.actor);
     if (!swept.ok()) return swept.status().Prefixed("expiry sweep");
-    if (!globals_.json && (!swept->expired.empty() || !swept->activated.empty())) {
-      std::cerr << "note: " << swept->expired.size() << " order(s) expired and "
-                << swept->activated.size() << " became effective (serial " << swept->serial
-                << ")\n";
+    if (!globals_.json &&
+        (!swept->expired.empty() || !swept->activated.empty() || !swept->lapsed.empty())) {
+      std::cerr << "note: " << swept->expired.size() << " order(s) expired, "
+                << swept->activated.size() << " became effective and " << swept->lapsed.size()
+                << " address target(s) lapsed (serial " << swept->serial << ")\n";
     }
   }
   return registry_.get();

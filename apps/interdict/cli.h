@@ -29,6 +29,10 @@ struct Globals {
   // --log-key, $INTERDICT_LOG_KEY: a secret key file; with it every change signs the
   // transparency log's new head (registry/transparency.h).
   std::string log_key;
+  // --bound-pairs, --bound-fraction, --bound-floor: RegistryOptions::bounds;
+  // --address-max-age-days: RegistryOptions::address_target_max_age_seconds (in days).
+  RegistryOptions::Bounds bounds;
+  std::int64_t address_max_age_days = RegistryOptions{}.address_target_max_age_seconds / 86400;
 };
 
 // Opens the registry on first use. The clock is the system clock unless $INTERDICT_NOW holds an

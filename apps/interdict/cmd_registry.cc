@@ -112,10 +112,43 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
     if (ctx.json()) {
       json::array expired(r.expired.begin(), r.expired.end());
       json::array activated(r.activated.begin(), r.activated.end());
-      PrintJson(json::object{{"expired", expired}, {"activated", activated}, {"serial", r.serial}});
+      json::array lapsed;
+      for (const AgedTarget& a : r.lapsed) {
+        lapsed.push_back(json::object{{"order_id", a.order_id}, {"target", a.target.ToString()}});
+      }
+      PrintJson(json::object{{"expired", expired},
+                             {"activated", activated},
+                             {"lapsed", lapsed},
+                             {"serial", r.serial}});
     } else {
-      std::cout << r.expired.size() << " expired, " << r.activated.size() << " activated";
+      std::cout << r.expired.size() << " expired, " << r.activated.size() << " activated, "
+                << r.lapsed.size() << " address target(s) lapsed";
       if (r.serial != 0) std::cout << ", serial " << r.serial;
+      std::cout << "\n";
+    }
+    return kExitOk;
+  });
+
+  CLI::App* held = app.add_subcommand(
+      "held", "changes held for exceeding the registry's bounds (--bound-pairs, --bound-fraction)");
+  auto held_all = std::make_shared<bool>(false);
+  held->add_flag("--all", *held_all, "confirmed ones too");
+  SetAction(held, [&ctx, held_all]() -> Result<int> {
+    ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+    ASSIGN_OR_RETURN(std::vector<HeldChange> changes, reg->HeldChanges(!*held_all));
+    if (ctx.json()) {
+      json::array out;
+      for (const HeldChange& c : changes) out.push_back(ToJson(c));
+      PrintJson(out);
+      return kExitOk;
+    }
+    for (const HeldChange& c : changes) {
+      std::cout << c.id << "\t" << c.kind << "\t" << c.summary << "\t+" << c.added << " -"
+                << c.removed << " of " << c.in_force << "\theld " << FormatTime(c.held_at) << " by "
+                << c.actor;
+      if (c.confirmed_at != 0) {
+        std::cout << "\tconfirmed " << FormatTime(c.confirmed_at) << " by " << c.confirmed_by;
+      }
       std::cout << "\n";
     }
     return kExitOk;

@@ -59,6 +59,7 @@ struct ImportArgs {
   std::string order_kind = "administrative-decision";
   std::vector<std::string> scope;
   std::vector<std::string> categories;
+  Id confirm = 0;
 };
 
 Result<int> RunImport(Context& ctx, const ImportArgs& a) {
@@ -66,6 +67,7 @@ Result<int> RunImport(Context& ctx, const ImportArgs& a) {
   ASSIGN_OR_RETURN(opt.format, ParseImportFormat(a.format));
   opt.path = a.file;
   opt.strict = a.strict;
+  opt.confirm = a.confirm;
   opt.rejects_path = a.rejects;
   if (!a.expires.empty()) {
     Result<UnixTime> t = ParseTime(a.expires);
@@ -242,6 +244,9 @@ void AddTransferCommands(CLI::App& app, Context& ctx) {
   import->add_option("--order-kind", a->order_kind, "kind of imported orders (zi-csv, dump-xml)");
   import->add_option("--scope", a->scope, "scope of imported orders (default isp)")->delimiter(',');
   import->add_option("--category", a->categories, "categories of imported orders")->delimiter(',');
+  import->add_option("--confirm", a->confirm,
+                     "apply an import held for exceeding the registry's bounds: the held "
+                     "change's id (interdict held); the import must be the same change");
   SetAction(import, [&ctx, a]() { return RunImport(ctx, *a); });
 
   CLI::App* exp = app.add_subcommand("export", "export the in-force set, or a view as a feed");

@@ -93,6 +93,13 @@ void PrintOrder(const Context& ctx, const Order& o) {
   }
 }
 
+// --confirm N: the step repeats held change N (see `interdict held`), to apply it.
+void AddConfirm(CLI::App* cmd, Id& confirm) {
+  cmd->add_option("--confirm", confirm,
+                  "apply a change held for exceeding the registry's bounds: its id (interdict "
+                  "held); the step must be the same change");
+}
+
 // Options of an order's header, shared by `order create` and `review approve`.
 struct OrderOptions {
   std::string body;
@@ -105,6 +112,7 @@ struct OrderOptions {
   std::vector<std::string> categories;
   bool dynamic = false;
   std::string reason;
+  Id confirm = 0;
 
   void Add(CLI::App* cmd, bool required) {
     auto* b = cmd->add_option("--body", body, "the issuing body (court, authority)");
@@ -128,6 +136,7 @@ struct OrderOptions {
         ->delimiter(',');
     cmd->add_flag("--dynamic", dynamic, "the order accepts new targets later (mirrors)");
     cmd->add_option("--reason", reason, "a note for the audit trail");
+    AddConfirm(cmd, confirm);
   }
 
   Result<OrderRequest> ToRequest() const {
@@ -161,6 +170,7 @@ struct OrderOptions {
     if (!cats.ok()) return cats.status().Prefixed("--category");
     r.categories = *cats;
     r.dynamic = dynamic;
+    r.confirm = confirm;
     r.reason = reason;
     return r;
   }
@@ -290,8 +300,8 @@ void AddReview(CLI::App& app, Context& ctx) {
       if (!order->body.empty() || !order->reference.empty()) {
         return Status::InvalidArgument("give either --order or a new order's --body and --ref");
       }
-      ASSIGN_OR_RETURN(Referral r,
-                       reg->Approve(ctx.actor(), *approve_id, *order_id, order->reason));
+      ASSIGN_OR_RETURN(Referral r, reg->Approve(ctx.actor(), *approve_id, *order_id, order->reason,
+                                                order->confirm));
       PrintReferral(ctx, r);
       return kExitOk;
     }
@@ -345,15 +355,18 @@ void AddOrder(CLI::App& app, Context& ctx) {
   auto add_id = std::make_shared<std::string>();
   auto add_targets = std::make_shared<std::vector<std::string>>();
   auto add_reason = std::make_shared<std::string>();
+  auto add_confirm = std::make_shared<Id>(0);
   add->add_option("order", *add_id, "order id or reference (a number is tried as an id first)")
       ->required();
   add->add_option("--target", *add_targets, "targets to add")->required();
   add->add_option("--reason", *add_reason, "e.g. the mirror it chases");
-  SetAction(add, [&ctx, add_id, add_targets, add_reason]() -> Result<int> {
+  AddConfirm(add, *add_confirm);
+  SetAction(add, [&ctx, add_id, add_targets, add_reason, add_confirm]() -> Result<int> {
     ASSIGN_OR_RETURN(std::vector<Target> parsed, ParseTargets(*add_targets));
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     ASSIGN_OR_RETURN(Order o, reg->FindOrder(*add_id));
-    ASSIGN_OR_RETURN(std::size_t n, reg->AddTargets(ctx.actor(), o.id, parsed, *add_reason));
+    ASSIGN_OR_RETURN(std::size_t n, reg->AddTargets(ctx.actor(), o.id, parsed, *add_reason, nullptr,
+                                                    *add_confirm));
     if (ctx.json()) {
       PrintJson(json::object{{"order_id", o.id}, {"added", n}});
     } else {
@@ -365,7 +378,7 @@ void AddOrder(CLI::App& app, Context& ctx) {
   struct StateChange {
     const char* name;
     const char* help;
-    Result<Order> (Registry::*fn)(std::string_view, Id, std::string_view);
+    Result<Order> (Registry::*fn)(std::string_view, Id, std::string_view, Id);
   };
   static constexpr StateChange kChanges[] = {
       {"lift", "lift an order (final); its targets leave the in-force set", &Registry::Lift},
@@ -376,13 +389,15 @@ void AddOrder(CLI::App& app, Context& ctx) {
     CLI::App* cmd = order->add_subcommand(change.name, change.help);
     auto id = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
+    auto confirm = std::make_shared<Id>(0);
     cmd->add_option("order", *id, "order id or reference (a number is tried as an id first)")
         ->required();
     cmd->add_option("--reason", *reason, "why (required)")->required();
-    SetAction(cmd, [&ctx, id, reason, fn = change.fn]() -> Result<int> {
+    AddConfirm(cmd, *confirm);
+    SetAction(cmd, [&ctx, id, reason, confirm, fn = change.fn]() -> Result<int> {
       ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
       ASSIGN_OR_RETURN(Order found, reg->FindOrder(*id));
-      ASSIGN_OR_RETURN(Order o, (reg->*fn)(ctx.actor(), found.id, *reason));
+      ASSIGN_OR_RETURN(Order o, (reg->*fn)(ctx.actor(), found.id, *reason, *confirm));
       if (ctx.json()) {
         PrintJson(ToJson(o));
       } else {
@@ -412,6 +427,56 @@ void AddOrder(CLI::App& app, Context& ctx) {
       PrintJson(ToJson(o));
     } else {
       std::cout << "order " << o.id << " now expires " << FormatTime(o.expires_at) << "\n";
+    }
+    return kExitOk;
+  });
+
+  CLI::App* reconfirm = order->add_subcommand(
+      "reconfirm",
+      "re-confirm an order's address targets (all, or --target): their age starts again "
+      "(address targets lapse when not re-confirmed in time; reason required)");
+  auto rc_id = std::make_shared<std::string>();
+  auto rc_targets = std::make_shared<std::vector<std::string>>();
+  auto rc_reason = std::make_shared<std::string>();
+  reconfirm->add_option("order", *rc_id, "order id or reference (a number is tried as an id first)")
+      ->required();
+  reconfirm->add_option("--target", *rc_targets,
+                        "ip or cidr targets (default: all of the order's)");
+  reconfirm->add_option("--reason", *rc_reason, "why they are still right (required)")->required();
+  SetAction(reconfirm, [&ctx, rc_id, rc_targets, rc_reason]() -> Result<int> {
+    ASSIGN_OR_RETURN(std::vector<Target> parsed, ParseTargets(*rc_targets));
+    ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+    ASSIGN_OR_RETURN(Order o, reg->FindOrder(*rc_id));
+    ASSIGN_OR_RETURN(std::size_t n, reg->Reconfirm(ctx.actor(), o.id, parsed, *rc_reason));
+    if (ctx.json()) {
+      PrintJson(json::object{{"order_id", o.id}, {"reconfirmed", n}});
+    } else {
+      std::cout << n << " address target(s) of order " << o.id << " re-confirmed\n";
+    }
+    return kExitOk;
+  });
+
+  CLI::App* due = order->add_subcommand(
+      "due", "address targets that lapse within --days unless re-confirmed (oldest first)");
+  auto due_days = std::make_shared<std::int64_t>(14);
+  due->add_option("--days", *due_days, "look this many days ahead (default 14)")
+      ->check(CLI::NonNegativeNumber);
+  SetAction(due, [&ctx, due_days]() -> Result<int> {
+    ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
+    ASSIGN_OR_RETURN(std::vector<AgedTarget> items, reg->AddressTargetsDue(*due_days * 86400));
+    if (ctx.json()) {
+      json::array out;
+      for (const AgedTarget& a : items) {
+        out.push_back(json::object{{"order_id", a.order_id},
+                                   {"target", a.target.ToString()},
+                                   {"confirmed", FormatTime(a.confirmed_at)}});
+      }
+      PrintJson(out);
+    } else {
+      for (const AgedTarget& a : items) {
+        std::cout << a.order_id << "\t" << a.target.ToString() << "\tconfirmed "
+                  << FormatTime(a.confirmed_at) << "\n";
+      }
     }
     return kExitOk;
   });

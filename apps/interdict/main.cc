@@ -153,7 +153,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"interdict: registry of court-ordered and administrative blocking orders"};
   app.set_version_flag("--version", "interdict 0.1.0");
   app.require_subcommand(1);
-  Globals globals{DefaultDb(), DefaultActor(), false, {}};
+  Globals globals{DefaultDb(), DefaultActor(), false, {}, {}};
   app.add_option("--db", globals.db,
                  "registry database (default $INTERDICT_DB or ./var/interdict.db)");
   app.add_option("--actor", globals.actor,
@@ -164,6 +164,21 @@ int Run(int argc, char** argv) {
   app.add_option("--log-key", globals.log_key,
                  "secret key file that signs the transparency log's head after every change "
                  "(default $INTERDICT_LOG_KEY; serve uses its --sign-key)");
+  app.add_option("--bound-pairs", globals.bounds.max_pairs,
+                 "a change moving more (target, order) pairs in or out of force than this is "
+                 "held until an authority admin confirms it (default 100000; 0: no such bound)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--bound-fraction", globals.bounds.max_fraction,
+                 "... or moving more than this fraction of the targets in force (default 0.25; "
+                 "0: no such bound)")
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--bound-floor", globals.bounds.fraction_floor,
+                 "the fraction bound applies to changes of more pairs than this (default 10000)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--address-max-age-days", globals.address_max_age_days,
+                 "ip and cidr targets lapse when not re-confirmed (order reconfirm) for this "
+                 "many days (default 90; 0: never)")
+      ->check(CLI::NonNegativeNumber);
   auto config_reader = std::make_shared<ConfigReader>();
   app.config_formatter(config_reader);
   CLI::Option* config = app.set_config(

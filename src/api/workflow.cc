@@ -215,21 +215,34 @@ class WorkflowRoutes {
     return JsonResponse(200, ToJson(*r, false));
   }
 
+  // "confirm": the held change a step repeats, to apply it (Registry::TransactBounded); only an
+  // authority admin confirms.
+  static Id ReadConfirm(const Fields& f, const Principal& p) {
+    const std::optional<std::int64_t> confirm = f.Int("confirm", false);
+    if (!confirm) return 0;
+    if (*confirm <= 0) Refuse("confirm", "must be the id of a held change");
+    if (p.role != Role::kAuthorityAdmin) {
+      Refuse("confirm", "only an authority admin confirms a held change", 403);
+    }
+    return *confirm;
+  }
+
   // {"order_id": N, "reason": ".."} into an existing dynamic order, or {"order": {header},
-  // "reason": ".."} as a new order for the referral's targets.
+  // "reason": ".."} as a new order for the referral's targets; "confirm"? as above.
   HttpResponse Approve(const HttpRequest& req, const Principal& p) {
     const Id id = PathId(req, "id");
     const json::value body = ParseBody(req);
     Fields f(body, "");
-    f.OnlyKnown({"order_id", "order", "reason"});
+    f.OnlyKnown({"order_id", "order", "reason", "confirm"});
     const std::string reason = f.String("reason", false);
+    const Id confirm = ReadConfirm(f, p);
     const std::optional<std::int64_t> order_id = f.Int("order_id", false);
     const json::value* order = f.Find("order");
     if (order_id.has_value() == (order != nullptr && !order->is_null())) {
       Refuse("order", "give exactly one of order_id (an existing dynamic order) and order");
     }
     if (order_id) {
-      Result<Referral> r = registry_.Approve(Actor(p), id, *order_id, reason);
+      Result<Referral> r = registry_.Approve(Actor(p), id, *order_id, reason, confirm);
       if (!r.ok()) return WorkflowError(r.status());
       return JsonResponse(200, json::object{{"referral", ToJson(*r, false)}});
     }
@@ -238,6 +251,7 @@ class WorkflowRoutes {
                   "categories", "dynamic"});
     OrderRequest request = ReadOrderHeader(of);
     request.reason = reason;
+    request.confirm = confirm;
     Result<Order> o = registry_.ApproveAsNewOrder(Actor(p), id, std::move(request));
     if (!o.ok()) return WorkflowError(o.status());
     Result<Referral> r = registry_.GetReferral(id);
@@ -263,9 +277,10 @@ class WorkflowRoutes {
     const json::value body = ParseBody(req);
     Fields f(body, "");
     f.OnlyKnown({"body", "reference", "kind", "issued", "effective", "expires", "scope",
-                 "categories", "dynamic", "targets", "reason"});
+                 "categories", "dynamic", "targets", "reason", "confirm"});
     OrderRequest request = ReadOrderHeader(f);
     request.reason = f.String("reason", false);
+    request.confirm = ReadConfirm(f, p);
     TargetList list = ReadTargets(f, "targets", options_.max_items);
     request.targets = list.targets;
     Result<Order> o = registry_.CreateOrder(Actor(p), request);
@@ -342,11 +357,13 @@ class WorkflowRoutes {
     const Id id = PathId(req, "id");
     const json::value body = ParseBody(req);
     Fields f(body, "");
-    f.OnlyKnown({"targets", "reason"});
+    f.OnlyKnown({"targets", "reason", "confirm"});
     const std::string reason = f.String("reason", false);
+    const Id confirm = ReadConfirm(f, p);
     TargetList list = ReadTargets(f, "targets", options_.max_items);
     std::vector<bool> fresh;
-    Result<std::size_t> added = registry_.AddTargets(Actor(p), id, list.targets, reason, &fresh);
+    Result<std::size_t> added =
+        registry_.AddTargets(Actor(p), id, list.targets, reason, &fresh, confirm);
     if (!added.ok()) return WorkflowError(added.status());
     std::vector<std::string> results;
     results.reserve(fresh.size());
@@ -374,10 +391,52 @@ class WorkflowRoutes {
     const Id id = PathId(req, "id");
     const json::value body = ParseBody(req);
     Fields f(body, "");
-    f.OnlyKnown({"reason"});
-    Result<Order> o = registry_.Lift(Actor(p), id, f.String("reason", true));
+    f.OnlyKnown({"reason", "confirm"});
+    const std::string reason = f.String("reason", true);
+    Result<Order> o = registry_.Lift(Actor(p), id, reason, ReadConfirm(f, p));
     if (!o.ok()) return WorkflowError(o.status());
     return JsonResponse(200, ToJson(*o));
+  }
+
+  // {"targets"?: ["ip:..", ..], "reason"}: re-confirms address targets (all when none named).
+  HttpResponse Reconfirm(const HttpRequest& req, const Principal& p) {
+    const Id id = PathId(req, "id");
+    const json::value body = ParseBody(req);
+    Fields f(body, "");
+    f.OnlyKnown({"targets", "reason"});
+    const std::string reason = f.String("reason", true);
+    std::vector<Target> targets;
+    if (f.Find("targets") != nullptr)
+      targets = ReadTargets(f, "targets", options_.max_items).targets;
+    Result<std::size_t> n = registry_.Reconfirm(Actor(p), id, targets, reason);
+    if (!n.ok()) return WorkflowError(n.status());
+    return JsonResponse(200, json::object{{"order_id", id}, {"reconfirmed", *n}});
+  }
+
+  // ?days=N (default 14): address targets that lapse within N days unless re-confirmed.
+  HttpResponse Due(const HttpRequest& req, const Principal& /*p*/) {
+    const std::size_t days = SizeParam(req, "days", 14, 0, 3650);
+    Result<std::vector<AgedTarget>> due =
+        registry_.AddressTargetsDue(static_cast<std::int64_t>(days) * 86400);
+    if (!due.ok()) return WorkflowError(due.status());
+    json::array items;
+    for (const AgedTarget& a : *due) {
+      items.push_back(json::object{{"order_id", a.order_id},
+                                   {"target", a.target.ToString()},
+                                   {"confirmed", FormatTime(a.confirmed_at)}});
+    }
+    return JsonResponse(200, json::object{{"items", std::move(items)}});
+  }
+
+  // ?all=true: confirmed ones too.
+  HttpResponse Held(const HttpRequest& req, const Principal& /*p*/) {
+    const std::string* all_param = req.Param("all");
+    const bool all = all_param != nullptr && *all_param == "true";
+    Result<std::vector<HeldChange>> held = registry_.HeldChanges(!all);
+    if (!held.ok()) return WorkflowError(held.status());
+    json::array items;
+    for (const HeldChange& c : *held) items.push_back(ToJson(c));
+    return JsonResponse(200, json::object{{"items", std::move(items)}});
   }
 
  private:
@@ -414,6 +473,11 @@ void AddWorkflowRoutes(RouteSink& sink, Registry& registry, const ApiOptions& op
            on(&WorkflowRoutes::AddTargets));
   sink.Add("POST", "/v1/orders/{id}/lift", admin, "lift orders", on(&WorkflowRoutes::Lift));
   sink.Add("POST", "/v1/orders/{id}/renew", admin, "renew orders", on(&WorkflowRoutes::Renew));
+  sink.Add("POST", "/v1/orders/{id}/reconfirm", admin, "re-confirm address targets",
+           on(&WorkflowRoutes::Reconfirm));
+  sink.Add("GET", "/v1/reconfirm/due", kAuthority, "read address targets due for re-confirmation",
+           on(&WorkflowRoutes::Due));
+  sink.Add("GET", "/v1/held", kAuthority, "read held changes", on(&WorkflowRoutes::Held));
 }
 
 }  // namespace interdict::api

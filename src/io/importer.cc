@@ -190,17 +190,20 @@ Result<ImportReport> ImportFile(Registry& registry, std::string_view actor,
   } else if (options.format == ImportFormat::kDumpXml) {
     ASSIGN_OR_RETURN(reader, OpenDumpXml(options.path));
   }
-  Result<ImportStats> stats = registry.Import(actor, options.path, [&](ImportBatch& batch) {
-    RETURN_IF_ERROR(reader
-                        ? ImportRegister(batch, *reader, options, default_expiry, &report, &rejects)
-                        : ImportRecords(batch, options, &report, &rejects));
-    if (options.strict && rejects.size() > 0) {
-      return Status::FailedPrecondition(std::to_string(rejects.size()) + " of " +
-                                        std::to_string(report.records) +
-                                        " records are bad; strict mode imports nothing");
-    }
-    return Status::Ok();
-  });
+  Result<ImportStats> stats = registry.Import(
+      actor, options.path,
+      [&](ImportBatch& batch) {
+        RETURN_IF_ERROR(
+            reader ? ImportRegister(batch, *reader, options, default_expiry, &report, &rejects)
+                   : ImportRecords(batch, options, &report, &rejects));
+        if (options.strict && rejects.size() > 0) {
+          return Status::FailedPrecondition(std::to_string(rejects.size()) + " of " +
+                                            std::to_string(report.records) +
+                                            " records are bad; strict mode imports nothing");
+        }
+        return Status::Ok();
+      },
+      options.confirm);
   report.records_rejected = rejects.size();
   if (stats.ok()) {
     report.stats = *stats;

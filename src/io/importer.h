@@ -37,6 +37,8 @@ struct ImportOptions {
   OrderKind kind = OrderKind::kAdministrativeDecision;
   ScopeSet scope = Bit(Scope::kIsp);
   CategorySet categories = 0;
+  // The held change this import repeats, to apply it (Registry::Import, RegistryOptions::bounds).
+  Id confirm = 0;
   // Called now and then with (bytes read, bytes total); total is 0 when unknown.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };

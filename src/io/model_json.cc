@@ -108,6 +108,16 @@ json::value ToJson(const OverdueItem& i) {
   return o;
 }
 
+json::value ToJson(const HeldChange& c) {
+  json::object o{{"id", c.id},           {"kind", c.kind},
+                 {"summary", c.summary}, {"added", c.added},
+                 {"removed", c.removed}, {"in_force", c.in_force},
+                 {"actor", c.actor},     {"held", FormatTime(c.held_at)}};
+  o["confirmed_by"] = c.confirmed_at != 0 ? json::value(c.confirmed_by) : json::value(nullptr);
+  o["confirmed"] = c.confirmed_at != 0 ? json::value(FormatTime(c.confirmed_at)) : nullptr;
+  return o;
+}
+
 json::value ToJson(const OverdueCount& c) {
   json::object o;
   if (c.org_id != 0) {

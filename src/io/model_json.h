@@ -36,5 +36,8 @@ boost::json::value ToJson(const OverdueCount& c);
 //  "decided": time | null, "lifted_targets": ["kind:value", ..]}; the contact (personal data)
 // only with `contact`.
 boost::json::value ToJson(const Appeal& a, bool contact);
+// {"id", "kind", "summary", "added", "removed", "in_force", "actor", "held",
+//  "confirmed_by": text | null, "confirmed": time | null}
+boost::json::value ToJson(const HeldChange& c);
 
 }  // namespace interdict

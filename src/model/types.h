@@ -284,6 +284,22 @@ struct Appeal {
   std::vector<Target> lifted_targets;  // partly-lifted: the targets the decision lifted
 };
 
+// A change held because it would move the in-force set by more than the registry's bounds
+// (RegistryOptions::bounds). It applies when an authority admin repeats the same change with
+// this id as its confirmation: the same kind, summary and numbers of pairs in and out.
+struct HeldChange {
+  Id id = 0;
+  std::string kind;           // "order.create", "order.lift", "import", ...
+  std::string summary;        // what the change is ("order CR-2026-1 created", "import of FILE")
+  std::int64_t added = 0;     // (target, order) pairs it puts in force
+  std::int64_t removed = 0;   // pairs it takes out of force
+  std::int64_t in_force = 0;  // distinct targets in force before it
+  std::string actor;          // who attempted it
+  UnixTime held_at = 0;
+  std::string confirmed_by;   // "" while held
+  UnixTime confirmed_at = 0;  // 0 while held
+};
+
 struct AuditEntry {
   Id id = 0;
   UnixTime at = 0;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cassert>
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -112,7 +114,16 @@ class SerialOnce {
     }
     return serial_;
   }
+  // Logs one (target, order) pair entering or leaving the in-force set under the step's serial.
+  Status Move(Id target_id, Id order_id, DeltaOp op) {
+    ASSIGN_OR_RETURN(Serial s, Get());
+    ++(op == DeltaOp::kAdd ? added_ : removed_);
+    return tx_.LogInForce(s, target_id, order_id, op);
+  }
   Serial serial() const { return serial_; }
+  const std::string& summary() const { return summary_; }
+  std::int64_t added() const { return added_; }
+  std::int64_t removed() const { return removed_; }
 
  private:
   Transaction& tx_;
@@ -120,15 +131,15 @@ class SerialOnce {
   std::string_view actor_;
   std::string summary_;
   Serial serial_ = 0;
+  std::int64_t added_ = 0;
+  std::int64_t removed_ = 0;
 };
 
 // Logs the (target, order) pairs that entered the in-force set: targets newly attached to an
 // in-force order, or all targets of an order that came into force.
-Status PutInForce(Transaction& tx, Id order_id, std::span<const Id> target_ids,
-                  SerialOnce& serial) {
+Status PutInForce(Id order_id, std::span<const Id> target_ids, SerialOnce& serial) {
   for (Id target_id : target_ids) {
-    ASSIGN_OR_RETURN(Serial s, serial.Get());
-    RETURN_IF_ERROR(tx.LogInForce(s, target_id, order_id, DeltaOp::kAdd));
+    RETURN_IF_ERROR(serial.Move(target_id, order_id, DeltaOp::kAdd));
   }
   return Status::Ok();
 }
@@ -137,8 +148,7 @@ Status PutInForce(Transaction& tx, Id order_id, std::span<const Id> target_ids,
 Status TakeOutOfForce(Transaction& tx, Id order_id, SerialOnce& serial) {
   ASSIGN_OR_RETURN(auto targets, tx.OrderTargets(order_id));
   for (const auto& [target_id, target] : targets) {
-    ASSIGN_OR_RETURN(Serial s, serial.Get());
-    RETURN_IF_ERROR(tx.LogInForce(s, target_id, order_id, DeltaOp::kRemove));
+    RETURN_IF_ERROR(serial.Move(target_id, order_id, DeltaOp::kRemove));
   }
   return Status::Ok();
 }
@@ -161,6 +171,12 @@ Result<Referral> LoadReferral(Transaction& tx, Id id) {
   ASSIGN_OR_RETURN(std::optional<Referral> r, tx.FindReferral(id));
   if (!r) return Status::NotFound("there is no referral " + std::to_string(id));
   return *std::move(r);
+}
+
+// How a pair left its order, from Transaction::OrderTargetLiftedBy's answer.
+std::string LiftedHow(Id lifted_by) {
+  return lifted_by < 0 ? " (it lapsed: an address target not re-confirmed in time)"
+                       : " on appeal " + std::to_string(lifted_by);
 }
 
 // Creates an order with its targets; puts them in force when the order is in force now.
@@ -191,7 +207,7 @@ Result<Order> InsertOrderWithTargets(Transaction& tx, const OrderRequest& r, Uni
     if (attached) ids.push_back(tid);
   }
   if (o.state == OrderState::kInForce) {
-    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
+    RETURN_IF_ERROR(PutInForce(o.id, ids, serial));
   }
   // An order's fields never change after creation (its state changes are audited on their
   // own), so the row itself is the record of them. An import creates orders by the hundred
@@ -345,6 +361,130 @@ Result<Referral> SubmitReferral(Transaction& tx, const ReferralRequest& request,
 Registry::Registry(Store& store, const Clock& clock, RegistryOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
+// One step bounded by RegistryOptions::bounds. Check runs last in the step's transaction, when
+// every pair it moves is logged: it confirms the held change the step repeats, or lets the step
+// through when within the bounds, or remembers the change and fails, which rolls the step back.
+class Registry::BoundedStep {
+ public:
+  BoundedStep(const RegistryOptions::Bounds& bounds, std::string_view kind, Id confirm,
+              std::string_view actor, UnixTime now)
+      : bounds_(bounds), kind_(kind), confirm_(confirm), actor_(actor), now_(now) {}
+
+  Status Check(Transaction& tx, const SerialOnce& serial) {
+    checked_ = true;
+    const std::int64_t moved = serial.added() + serial.removed();
+    if (confirm_ != 0) return Confirm(tx, serial);
+    const bool over_count = bounds_.max_pairs > 0 && moved > bounds_.max_pairs;
+    const bool fraction_applies = bounds_.max_fraction > 0 && moved > bounds_.fraction_floor;
+    if (!over_count && !fraction_applies) return Status::Ok();
+    ASSIGN_OR_RETURN(RegistryCounts counts, tx.Counts());
+    // Distinct targets in force before the step: after it, less what it added, plus what it
+    // took out (pairs and targets coincide unless a target is in several orders).
+    const std::int64_t before =
+        std::max<std::int64_t>(0, counts.targets_in_force - serial.added() + serial.removed());
+    const bool over_fraction =
+        fraction_applies &&
+        static_cast<double>(moved) > bounds_.max_fraction * static_cast<double>(before);
+    if (!over_count && !over_fraction) return Status::Ok();
+    held_ = HeldChange{0,
+                       kind_,
+                       serial.summary(),
+                       serial.added(),
+                       serial.removed(),
+                       before,
+                       std::string(actor_),
+                       now_,
+                       "",
+                       0};
+    return Status::FailedPrecondition("held");  // rolls the step back; TransactBounded records it
+  }
+
+  bool checked() const { return checked_; }
+  const std::optional<HeldChange>& held() const { return held_; }
+
+ private:
+  Status Confirm(Transaction& tx, const SerialOnce& serial) {
+    const std::string label = "confirm: held change " + std::to_string(confirm_);
+    ASSIGN_OR_RETURN(std::optional<HeldChange> h, tx.FindHeldChange(confirm_));
+    if (!h) return Status::NotFound(label + " does not exist");
+    if (h->confirmed_at != 0) {
+      return Status::FailedPrecondition(label + " was confirmed already, by " + h->confirmed_by +
+                                        " at " + FormatTime(h->confirmed_at));
+    }
+    if (h->kind != kind_ || h->summary != serial.summary() || h->added != serial.added() ||
+        h->removed != serial.removed()) {
+      return Status::FailedPrecondition(
+          label + " is a different change: it was " +
+          Describe(h->kind, h->summary, h->added, h->removed) + "; this one is " +
+          Describe(kind_, serial.summary(), serial.added(), serial.removed()));
+    }
+    RETURN_IF_ERROR(tx.ConfirmHeldChange(confirm_, actor_, now_));
+    return tx.AppendAudit({0, now_, std::string(actor_), "change.confirm", "held-change", confirm_,
+                           "",
+                           Detail({{"kind", kind_},
+                                   {"summary", serial.summary()},
+                                   {"added", serial.added()},
+                                   {"removed", serial.removed()},
+                                   {"serial", serial.serial()}})});
+  }
+
+ public:
+  static std::string Describe(std::string_view kind, std::string_view summary, std::int64_t added,
+                              std::int64_t removed) {
+    return std::string(kind) + " \"" + std::string(summary) + "\" (" + std::to_string(added) +
+           " pairs in, " + std::to_string(removed) + " out)";
+  }
+
+ private:
+  const RegistryOptions::Bounds& bounds_;
+  std::string kind_;
+  Id confirm_;
+  std::string_view actor_;
+  UnixTime now_;
+  bool checked_ = false;
+  std::optional<HeldChange> held_;
+};
+
+Status Registry::TransactBounded(std::string_view actor, std::string_view kind, Id confirm,
+                                 UnixTime now,
+                                 const std::function<Status(Transaction&, BoundedStep&)>& body) {
+  BoundedStep step(options_.bounds, kind, confirm, actor, now);
+  Status done = store_.Transact([&](Transaction& tx) { return body(tx, step); });
+  if (done.ok()) {
+    assert(step.checked() && "a bounded step must call BoundedStep::Check");
+    return done;
+  }
+  if (!step.held()) return done;
+  HeldChange h = *step.held();
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(h.id, tx.InsertHeldChange(h));
+    return tx.AppendAudit({0, now, std::string(actor), "change.hold", "held-change", h.id, "",
+                           Detail({{"kind", h.kind},
+                                   {"summary", h.summary},
+                                   {"added", h.added},
+                                   {"removed", h.removed},
+                                   {"in_force", h.in_force}})});
+  }));
+  const RegistryOptions::Bounds& b = options_.bounds;
+  std::string limits;
+  if (b.max_pairs > 0) limits = "at most " + std::to_string(b.max_pairs) + " pairs";
+  if (b.max_fraction > 0) {
+    if (!limits.empty()) limits += ", and ";
+    limits += "at most " + std::to_string(static_cast<int>(b.max_fraction * 100 + 0.5)) +
+              "% of the targets in force when over " + std::to_string(b.fraction_floor) + " pairs";
+  }
+  return Status::FailedPrecondition(
+      "held as change " + std::to_string(h.id) + ": " +
+      BoundedStep::Describe(h.kind, h.summary, h.added, h.removed) + ", with " +
+      std::to_string(h.in_force) + " targets in force, is beyond the registry's bounds (" + limits +
+      "); an authority admin applies it by repeating it with confirmation " + std::to_string(h.id) +
+      " (--confirm " + std::to_string(h.id) + ", or \"confirm\": " + std::to_string(h.id) + ")");
+}
+
+Result<std::vector<HeldChange>> Registry::HeldChanges(bool open_only) {
+  return ReadOne(store_, [&](Transaction& tx) { return tx.ListHeldChanges(open_only); });
+}
+
 Result<Organization> Registry::AddOrganization(std::string_view actor, OrgKind kind,
                                                std::string_view name) {
   RETURN_IF_ERROR(ValidateActor(actor));
@@ -468,53 +608,55 @@ Status BeginDecision(Transaction& tx, Referral& r, std::string_view actor, UnixT
 }  // namespace
 
 Result<Referral> Registry::Approve(std::string_view actor, Id referral_id, Id order_id,
-                                   std::string_view reason) {
+                                   std::string_view reason, Id confirm) {
   RETURN_IF_ERROR(ValidateActor(actor));
   const UnixTime now = clock_.Now();
   Referral r;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
-    ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
-    if (!o.dynamic) {
-      return Status::FailedPrecondition(OrderLabel(o) +
-                                        " is not dynamic and takes no new targets; issue a new "
-                                        "order for this referral");
-    }
-    if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
-      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
-    }
-    RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
-    {
-      std::vector<Target> referred;
-      for (const ReferralTarget& rt : r.targets) referred.push_back(rt.target);
-      RETURN_IF_ERROR(CheckGuard(tx, referred, now));
-    }
-    SerialOnce serial(tx, now, actor,
-                      "referral " + std::to_string(r.id) + " approved into " + OrderLabel(o));
-    std::vector<Id> fresh;
-    std::vector<Target> fresh_targets;
-    for (const ReferralTarget& rt : r.targets) {
-      ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(rt.target));
-      ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, r.id));
-      if (!attached) continue;
-      fresh.push_back(tid);
-      fresh_targets.push_back(rt.target);
-    }
-    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
-    r.state = ReferralState::kApproved;
-    r.order_id = o.id;
-    r.reason = std::string(reason);
-    r.updated_at = now;
-    RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, o.id, now));
-    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
-                                    r.id, std::string(reason),
-                                    Detail({{"order", o.id}, {"new_targets", fresh.size()}})}));
-    LogAppender log = Log(tx, now, actor);
-    RETURN_IF_ERROR(
-        log.TargetsAdded(o, fresh_targets,
-                         "referral " + std::to_string(r.id) + " approved: " + std::string(reason)));
-    return log.Close();
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, "referral.approve", confirm, now, [&](Transaction& tx, BoundedStep& step) -> Status {
+        ASSIGN_OR_RETURN(r, LoadReferral(tx, referral_id));
+        ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+        if (!o.dynamic) {
+          return Status::FailedPrecondition(OrderLabel(o) +
+                                            " is not dynamic and takes no new targets; issue a new "
+                                            "order for this referral");
+        }
+        if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
+          return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
+        }
+        RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+        {
+          std::vector<Target> referred;
+          for (const ReferralTarget& rt : r.targets) referred.push_back(rt.target);
+          RETURN_IF_ERROR(CheckGuard(tx, referred, now));
+        }
+        SerialOnce serial(tx, now, actor,
+                          "referral " + std::to_string(r.id) + " approved into " + OrderLabel(o));
+        std::vector<Id> fresh;
+        std::vector<Target> fresh_targets;
+        for (const ReferralTarget& rt : r.targets) {
+          ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(rt.target));
+          ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, r.id));
+          if (!attached) continue;
+          fresh.push_back(tid);
+          fresh_targets.push_back(rt.target);
+        }
+        if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(o.id, fresh, serial));
+        r.state = ReferralState::kApproved;
+        r.order_id = o.id;
+        r.reason = std::string(reason);
+        r.updated_at = now;
+        RETURN_IF_ERROR(tx.UpdateReferral(r.id, r.state, reason, o.id, now));
+        RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
+                                        r.id, std::string(reason),
+                                        Detail({{"order", o.id}, {"new_targets", fresh.size()}})}));
+        LogAppender log = Log(tx, now, actor);
+        RETURN_IF_ERROR(log.TargetsAdded(
+            o, fresh_targets,
+            "referral " + std::to_string(r.id) + " approved: " + std::string(reason)));
+        RETURN_IF_ERROR(step.Check(tx, serial));
+        return log.Close();
+      }));
   return r;
 }
 
@@ -537,22 +679,26 @@ Result<Order> Registry::ApproveAsNewOrder(std::string_view actor, Id referral_id
   }
   RETURN_IF_ERROR(PrepareOrder(&request, now, 0));
   Order o;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(Referral r, LoadReferral(tx, referral_id));
-    RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
-    for (const ReferralTarget& rt : r.targets) request.targets.push_back(rt.target);
-    RETURN_IF_ERROR(CheckGuard(tx, request.targets, now));
-    request.categories |= Bit(r.category);
-    SerialOnce serial(
-        tx, now, actor,
-        "order " + request.reference + " issued from referral " + std::to_string(r.id));
-    LogAppender log = Log(tx, now, actor);
-    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial, &log));
-    RETURN_IF_ERROR(tx.UpdateReferral(r.id, ReferralState::kApproved, request.reason, o.id, now));
-    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
-                                    r.id, request.reason, Detail({{"order", o.id}})}));
-    return log.Close();
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, "referral.approve", request.confirm, now,
+      [&](Transaction& tx, BoundedStep& step) -> Status {
+        ASSIGN_OR_RETURN(Referral r, LoadReferral(tx, referral_id));
+        RETURN_IF_ERROR(BeginDecision(tx, r, actor, now));
+        for (const ReferralTarget& rt : r.targets) request.targets.push_back(rt.target);
+        RETURN_IF_ERROR(CheckGuard(tx, request.targets, now));
+        request.categories |= Bit(r.category);
+        SerialOnce serial(
+            tx, now, actor,
+            "order " + request.reference + " issued from referral " + std::to_string(r.id));
+        LogAppender log = Log(tx, now, actor);
+        ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, request, now, actor, r.id, serial, &log));
+        RETURN_IF_ERROR(
+            tx.UpdateReferral(r.id, ReferralState::kApproved, request.reason, o.id, now));
+        RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "referral.approve", "referral",
+                                        r.id, request.reason, Detail({{"order", o.id}})}));
+        RETURN_IF_ERROR(step.Check(tx, serial));
+        return log.Close();
+      }));
   return o;
 }
 
@@ -595,55 +741,59 @@ Result<Order> Registry::CreateOrder(std::string_view actor, const OrderRequest& 
   RETURN_IF_ERROR(PrepareOrder(&r, now, DefaultExpirySeconds(r.kind, r.categories)));
   if (r.targets.empty()) return Status::InvalidArgument("an order needs at least one target");
   Order o;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    RETURN_IF_ERROR(CheckGuard(tx, r.targets, now));
-    SerialOnce serial(tx, now, actor, "order " + r.reference + " created");
-    LogAppender log = Log(tx, now, actor);
-    ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial, &log));
-    return log.Close();
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, "order.create", r.confirm, now, [&](Transaction& tx, BoundedStep& step) -> Status {
+        RETURN_IF_ERROR(CheckGuard(tx, r.targets, now));
+        SerialOnce serial(tx, now, actor, "order " + r.reference + " created");
+        LogAppender log = Log(tx, now, actor);
+        ASSIGN_OR_RETURN(o, InsertOrderWithTargets(tx, r, now, actor, 0, serial, &log));
+        RETURN_IF_ERROR(step.Check(tx, serial));
+        return log.Close();
+      }));
   return o;
 }
 
 Result<std::size_t> Registry::AddTargets(std::string_view actor, Id order_id,
                                          std::span<const Target> targets, std::string_view reason,
-                                         std::vector<bool>* attached_now) {
+                                         std::vector<bool>* attached_now, Id confirm) {
   RETURN_IF_ERROR(ValidateActor(actor));
   if (targets.empty()) return Status::InvalidArgument("no targets to add");
   const UnixTime now = clock_.Now();
   std::size_t added = 0;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
-    if (!o.dynamic) {
-      return Status::FailedPrecondition(
-          OrderLabel(o) + " is not dynamic: its targets were fixed when it was issued");
-    }
-    if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
-      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
-    }
-    RETURN_IF_ERROR(CheckGuard(tx, targets, now));
-    std::vector<Id> fresh;
-    std::vector<Target> fresh_targets;
-    if (attached_now != nullptr) attached_now->clear();
-    for (const Target& t : targets) {
-      ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
-      ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, 0));
-      if (attached) {
-        fresh.push_back(tid);
-        fresh_targets.push_back(t);
-      }
-      if (attached_now != nullptr) attached_now->push_back(attached);
-    }
-    added = fresh.size();
-    SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));
-    if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(tx, o.id, fresh, serial));
-    RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "order.add-targets", "order", o.id,
-                                    std::string(reason),
-                                    Detail({{"targets", TargetsJson(targets)}, {"new", added}})}));
-    LogAppender log = Log(tx, now, actor);
-    RETURN_IF_ERROR(log.TargetsAdded(o, fresh_targets, reason));
-    return log.Close();
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, "order.add-targets", confirm, now, [&](Transaction& tx, BoundedStep& step) -> Status {
+        ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+        if (!o.dynamic) {
+          return Status::FailedPrecondition(
+              OrderLabel(o) + " is not dynamic: its targets were fixed when it was issued");
+        }
+        if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
+          return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
+        }
+        RETURN_IF_ERROR(CheckGuard(tx, targets, now));
+        std::vector<Id> fresh;
+        std::vector<Target> fresh_targets;
+        if (attached_now != nullptr) attached_now->clear();
+        for (const Target& t : targets) {
+          ASSIGN_OR_RETURN(Id tid, tx.UpsertTarget(t));
+          ASSIGN_OR_RETURN(bool attached, tx.AttachTarget(o.id, tid, now, 0));
+          if (attached) {
+            fresh.push_back(tid);
+            fresh_targets.push_back(t);
+          }
+          if (attached_now != nullptr) attached_now->push_back(attached);
+        }
+        added = fresh.size();
+        SerialOnce serial(tx, now, actor, "targets added to " + OrderLabel(o));
+        if (o.state == OrderState::kInForce) RETURN_IF_ERROR(PutInForce(o.id, fresh, serial));
+        RETURN_IF_ERROR(tx.AppendAudit(
+            {0, now, std::string(actor), "order.add-targets", "order", o.id, std::string(reason),
+             Detail({{"targets", TargetsJson(targets)}, {"new", added}})}));
+        LogAppender log = Log(tx, now, actor);
+        RETURN_IF_ERROR(log.TargetsAdded(o, fresh_targets, reason));
+        RETURN_IF_ERROR(step.Check(tx, serial));
+        return log.Close();
+      }));
   return added;
 }
 
@@ -656,21 +806,25 @@ constexpr std::array<OrderState, 1> kResumable = {OrderState::kSuspended};
 
 }  // namespace
 
-Result<Order> Registry::Lift(std::string_view actor, Id order_id, std::string_view reason) {
+Result<Order> Registry::Lift(std::string_view actor, Id order_id, std::string_view reason,
+                             Id confirm) {
   RETURN_IF_ERROR(RequireReason(reason, "lifting an order"));
-  return ChangeOrderState(actor, order_id, reason, "order.lift", kLiftable, OrderState::kLifted);
+  return ChangeOrderState(actor, order_id, reason, "order.lift", kLiftable, OrderState::kLifted,
+                          confirm);
 }
 
-Result<Order> Registry::Suspend(std::string_view actor, Id order_id, std::string_view reason) {
+Result<Order> Registry::Suspend(std::string_view actor, Id order_id, std::string_view reason,
+                                Id confirm) {
   RETURN_IF_ERROR(RequireReason(reason, "suspending an order"));
   return ChangeOrderState(actor, order_id, reason, "order.suspend", kSuspendable,
-                          OrderState::kSuspended);
+                          OrderState::kSuspended, confirm);
 }
 
-Result<Order> Registry::Resume(std::string_view actor, Id order_id, std::string_view reason) {
+Result<Order> Registry::Resume(std::string_view actor, Id order_id, std::string_view reason,
+                               Id confirm) {
   RETURN_IF_ERROR(RequireReason(reason, "resuming an order"));
-  return ChangeOrderState(actor, order_id, reason, "order.resume", kResumable,
-                          OrderState::kInForce);
+  return ChangeOrderState(actor, order_id, reason, "order.resume", kResumable, OrderState::kInForce,
+                          confirm);
 }
 
 Result<Order> Registry::Renew(std::string_view actor, Id order_id, UnixTime expires_at,
@@ -724,7 +878,8 @@ namespace {
 Result<Order> ChangeOrderStateIn(Transaction& tx, UnixTime now, std::string_view actor, Id order_id,
                                  std::string_view reason, std::string_view action,
                                  std::span<const OrderState> from, OrderState to,
-                                 std::string_view why = {}) {
+                                 std::string_view why = {},
+                                 const std::function<Status(const SerialOnce&)>& moved = {}) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
   if (std::find(from.begin(), from.end(), o.state) == from.end()) {
     return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)) +
@@ -737,7 +892,7 @@ Result<Order> ChangeOrderStateIn(Transaction& tx, UnixTime now, std::string_view
     RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
   } else if (o.state != OrderState::kInForce && target == OrderState::kInForce) {
     ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
-    RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
+    RETURN_IF_ERROR(PutInForce(o.id, ids, serial));
   }
   const OrderState before = o.state;
   o.state = target;
@@ -747,6 +902,7 @@ Result<Order> ChangeOrderStateIn(Transaction& tx, UnixTime now, std::string_view
   RETURN_IF_ERROR(tx.AppendAudit(
       {0, now, std::string(actor), std::string(action), "order", o.id, std::string(reason),
        Detail({{"from", Name(before)}, {"to", Name(o.state)}, {"serial", serial.serial()}})}));
+  if (moved) RETURN_IF_ERROR(moved(serial));
   return o;
 }
 
@@ -754,18 +910,22 @@ Result<Order> ChangeOrderStateIn(Transaction& tx, UnixTime now, std::string_view
 
 Result<Order> Registry::ChangeOrderState(std::string_view actor, Id order_id,
                                          std::string_view reason, std::string_view action,
-                                         std::span<const OrderState> from, OrderState to) {
+                                         std::span<const OrderState> from, OrderState to,
+                                         Id confirm) {
   RETURN_IF_ERROR(ValidateActor(actor));
   const UnixTime now = clock_.Now();
   Order o;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(o, ChangeOrderStateIn(tx, now, actor, order_id, reason, action, from, to));
-    LogAppender log = Log(tx, now, actor);
-    // Resuming an order past its expiry expires it: the log says what happened.
-    RETURN_IF_ERROR(
-        log.StateChanged(o, o.state == OrderState::kExpired ? "order.expire" : action, reason));
-    return log.Close();
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, action, confirm, now, [&](Transaction& tx, BoundedStep& step) -> Status {
+        ASSIGN_OR_RETURN(o, ChangeOrderStateIn(
+                                tx, now, actor, order_id, reason, action, from, to, {},
+                                [&](const SerialOnce& serial) { return step.Check(tx, serial); }));
+        LogAppender log = Log(tx, now, actor);
+        // Resuming an order past its expiry expires it: the log says what happened.
+        RETURN_IF_ERROR(
+            log.StateChanged(o, o.state == OrderState::kExpired ? "order.expire" : action, reason));
+        return log.Close();
+      }));
   return o;
 }
 
@@ -774,8 +934,14 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
   const UnixTime now = clock_.Now();
   SweepReport report;
   RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    report = SweepReport{};
     ASSIGN_OR_RETURN(std::vector<Order> due, tx.OrdersDueAt(now));
-    if (due.empty()) return Status::Ok();
+    std::vector<AgedTarget> stale;
+    const std::int64_t max_age = options_.address_target_max_age_seconds;
+    if (max_age > 0) {
+      ASSIGN_OR_RETURN(stale, tx.AddressTargetsConfirmedBefore(now - max_age));
+    }
+    if (due.empty() && stale.empty()) return Status::Ok();
     SerialOnce serial(tx, now, actor, "sweep: orders expired or became effective");
     LogAppender log = Log(tx, now, actor);
     for (Order& o : due) {
@@ -784,7 +950,7 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
       if (o.state == OrderState::kInForce) RETURN_IF_ERROR(TakeOutOfForce(tx, o.id, serial));
       if (next == OrderState::kInForce) {
         ASSIGN_OR_RETURN(std::vector<Id> ids, OrderTargetIds(tx, o.id));
-        RETURN_IF_ERROR(PutInForce(tx, o.id, ids, serial));
+        RETURN_IF_ERROR(PutInForce(o.id, ids, serial));
         report.activated.push_back(o.id);
       } else {
         report.expired.push_back(o.id);
@@ -799,10 +965,93 @@ Result<SweepReport> Registry::Sweep(std::string_view actor) {
       o.state = next;
       RETURN_IF_ERROR(log.StateChanged(o, event, reason));
     }
+    // Address targets not re-confirmed in time lapse, order by order (after the orders above
+    // changed state: those that expired took their targets out already, and are not listed).
+    if (max_age > 0) {
+      ASSIGN_OR_RETURN(stale, tx.AddressTargetsConfirmedBefore(now - max_age));
+    }
+    const std::string why = "not re-confirmed within " + std::to_string(max_age / 86400) +
+                            " days (address targets lapse)";
+    for (std::size_t i = 0; i < stale.size();) {
+      ASSIGN_OR_RETURN(Order o, LoadOrder(tx, stale[i].order_id));
+      std::vector<Target> lapsed;
+      for (; i < stale.size() && stale[i].order_id == o.id; ++i) {
+        ASSIGN_OR_RETURN(bool done, tx.LapseOrderTarget(o.id, stale[i].target_id, now));
+        if (!done) continue;
+        if (o.state == OrderState::kInForce) {
+          RETURN_IF_ERROR(serial.Move(stale[i].target_id, o.id, DeltaOp::kRemove));
+        }
+        lapsed.push_back(stale[i].target);
+        report.lapsed.push_back(stale[i]);
+      }
+      if (lapsed.empty()) continue;
+      RETURN_IF_ERROR(tx.AppendAudit({0, now, std::string(actor), "order.lapse-targets", "order",
+                                      o.id, why, Detail({{"targets", TargetsJson(lapsed)}})}));
+      RETURN_IF_ERROR(log.TargetsLifted(o, lapsed, why));
+    }
     report.serial = serial.serial();
     return log.Close();
   }));
   return report;
+}
+
+Result<std::size_t> Registry::Reconfirm(std::string_view actor, Id order_id,
+                                        std::span<const Target> targets, std::string_view reason) {
+  RETURN_IF_ERROR(ValidateActor(actor));
+  RETURN_IF_ERROR(RequireReason(reason, "re-confirming address targets"));
+  const UnixTime now = clock_.Now();
+  std::size_t count = 0;
+  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
+    count = 0;
+    ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id));
+    if (o.state == OrderState::kLifted || o.state == OrderState::kExpired) {
+      return Status::FailedPrecondition(OrderLabel(o) + " is " + std::string(Name(o.state)));
+    }
+    if (targets.empty()) {
+      ASSIGN_OR_RETURN(count, tx.ReconfirmOrderTargets(o.id, 0, now));
+      if (count == 0) {
+        return Status::FailedPrecondition(OrderLabel(o) + " enforces no address targets");
+      }
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const Target& t = targets[i];
+      const std::string field = "targets[" + std::to_string(i) + "]: " + t.ToString();
+      if (t.kind != TargetKind::kIp && t.kind != TargetKind::kCidr) {
+        return Status::InvalidArgument(field + " is not an address target (ip or cidr)");
+      }
+      ASSIGN_OR_RETURN(std::optional<Id> tid, tx.FindTarget(t));
+      std::optional<Id> lifted_by;
+      if (tid) {
+        ASSIGN_OR_RETURN(lifted_by, tx.OrderTargetLiftedBy(o.id, *tid));
+      }
+      if (!lifted_by)
+        return Status::InvalidArgument(field + " is not a target of " + OrderLabel(o));
+      if (*lifted_by != 0) {
+        return Status::FailedPrecondition(field + (*lifted_by < 0 ? " lapsed" : " was lifted") +
+                                          " from " + OrderLabel(o) +
+                                          "; an order that still needs it names it again");
+      }
+      ASSIGN_OR_RETURN(std::size_t n, tx.ReconfirmOrderTargets(o.id, *tid, now));
+      count += n;
+    }
+    return tx.AppendAudit({0, now, std::string(actor), "order.reconfirm-targets", "order", o.id,
+                           std::string(reason),
+                           Detail({{"targets", TargetsJson(targets)}, {"count", count}})});
+  }));
+  return count;
+}
+
+Result<std::vector<AgedTarget>> Registry::AddressTargetsDue(std::int64_t within) {
+  const std::int64_t max_age = options_.address_target_max_age_seconds;
+  if (max_age <= 0) return std::vector<AgedTarget>();
+  const UnixTime before = clock_.Now() + within - max_age;
+  ASSIGN_OR_RETURN(std::vector<AgedTarget> due, ReadOne(store_, [&](Transaction& tx) {
+                     return tx.AddressTargetsConfirmedBefore(before);
+                   }));
+  std::stable_sort(due.begin(), due.end(), [](const AgedTarget& a, const AgedTarget& b) {
+    return a.confirmed_at < b.confirmed_at;
+  });
+  return due;
 }
 
 Result<OrderDetail> Registry::ShowOrder(Id order_id) {
@@ -999,8 +1248,7 @@ class ImportBatchImpl final : public ImportBatch {
       ++attached;
       k.attached.push_back(t);
       if (k.state == OrderState::kInForce) {
-        ASSIGN_OR_RETURN(Serial s, serial_.Get());
-        RETURN_IF_ERROR(tx_.LogInForce(s, tid, k.id, DeltaOp::kAdd));
+        RETURN_IF_ERROR(serial_.Move(tid, k.id, DeltaOp::kAdd));
         ++stats_->targets_in_force;
       }
     }
@@ -1013,6 +1261,7 @@ class ImportBatchImpl final : public ImportBatch {
   }
 
   Serial serial() const { return serial_.serial(); }
+  const SerialOnce& serial_once() const { return serial_; }
 
   // One transparency log entry per order the import touched, in the order first met: the order
   // issued with its targets, or the targets it gained.
@@ -1058,28 +1307,31 @@ class ImportBatchImpl final : public ImportBatch {
 }  // namespace
 
 Result<ImportStats> Registry::Import(std::string_view actor, std::string_view source,
-                                     const std::function<Status(ImportBatch&)>& feed) {
+                                     const std::function<Status(ImportBatch&)>& feed, Id confirm) {
   RETURN_IF_ERROR(ValidateActor(actor));
   const UnixTime now = clock_.Now();
   ImportStats stats;
-  RETURN_IF_ERROR(store_.Transact([&](Transaction& tx) -> Status {
-    ImportBatchImpl batch(tx, now, actor, source, &stats,
-                          [this](OrderKind kind, CategorySet categories) {
-                            return DefaultExpirySeconds(kind, categories);
-                          });
-    RETURN_IF_ERROR(feed(batch));
-    stats.serial = batch.serial();
-    LogAppender log = Log(tx, now, actor);
-    RETURN_IF_ERROR(batch.LogOrders(log));
-    RETURN_IF_ERROR(log.Close());
-    return tx.AppendAudit({0, now, std::string(actor), "import", "registry", 0, "",
-                           Detail({{"source", source},
-                                   {"orders_created", stats.orders_created},
-                                   {"orders_extended", stats.orders_extended},
-                                   {"targets_attached", stats.targets_attached},
-                                   {"targets_in_force", stats.targets_in_force},
-                                   {"serial", stats.serial}})});
-  }));
+  RETURN_IF_ERROR(TransactBounded(
+      actor, "import", confirm, now, [&](Transaction& tx, BoundedStep& step) -> Status {
+        stats = ImportStats{};
+        ImportBatchImpl batch(tx, now, actor, source, &stats,
+                              [this](OrderKind kind, CategorySet categories) {
+                                return DefaultExpirySeconds(kind, categories);
+                              });
+        RETURN_IF_ERROR(feed(batch));
+        RETURN_IF_ERROR(step.Check(tx, batch.serial_once()));
+        stats.serial = batch.serial();
+        LogAppender log = Log(tx, now, actor);
+        RETURN_IF_ERROR(batch.LogOrders(log));
+        RETURN_IF_ERROR(log.Close());
+        return tx.AppendAudit({0, now, std::string(actor), "import", "registry", 0, "",
+                               Detail({{"source", source},
+                                       {"orders_created", stats.orders_created},
+                                       {"orders_extended", stats.orders_extended},
+                                       {"targets_attached", stats.targets_attached},
+                                       {"targets_in_force", stats.targets_in_force},
+                                       {"serial", stats.serial}})});
+      }));
   return stats;
 }
 
@@ -1512,8 +1764,8 @@ Result<Appeal> Registry::FileAppeal(std::string_view actor, const AppealRequest&
       }
       if (*lifted_by != 0) {
         return Status::FailedPrecondition("target: " + request.target->ToString() +
-                                          " was lifted from " + OrderLabel(*o) + " on appeal " +
-                                          std::to_string(*lifted_by));
+                                          " was lifted from " + OrderLabel(*o) +
+                                          LiftedHow(*lifted_by));
       }
       target_id = *tid;
     }
@@ -1598,7 +1850,7 @@ Result<Appeal> Registry::DecideAppeal(std::string_view actor, Id appeal_id, Appe
           if (*lifted_by != 0) {
             return Status::FailedPrecondition(field + ": " + lift[i].ToString() +
                                               " was already lifted from " + OrderLabel(o) +
-                                              " on appeal " + std::to_string(*lifted_by));
+                                              LiftedHow(*lifted_by));
           }
           if (std::find(ids.begin(), ids.end(), *tid) != ids.end()) {
             return Status::InvalidArgument(field + ": " + lift[i].ToString() + " is named twice");
@@ -1615,8 +1867,7 @@ Result<Appeal> Registry::DecideAppeal(std::string_view actor, Id appeal_id, Appe
           ASSIGN_OR_RETURN(bool lifted, tx.LiftOrderTarget(o.id, tid, a.id, now));
           if (!lifted) return Status::Internal("target " + std::to_string(tid) + " vanished");
           if (o.state == OrderState::kInForce) {
-            ASSIGN_OR_RETURN(Serial sn, serial.Get());
-            RETURN_IF_ERROR(tx.LogInForce(sn, tid, o.id, DeltaOp::kRemove));
+            RETURN_IF_ERROR(serial.Move(tid, o.id, DeltaOp::kRemove));
           }
         }
         std::sort(lift.begin(), lift.end());

@@ -57,6 +57,21 @@ struct RegistryOptions {
                                             std::int64_t{365} * 86400};
   // The collateral-damage guard's thresholds (src/guard).
   guard::GuardOptions guard;
+  // How much one change (an order issued or approved, targets added, an order lifted, suspended
+  // or resumed, an import) may move the in-force set before it is held for confirmation
+  // (HeldChange): more than max_pairs (target, order) pairs in and out, or more than
+  // max_fraction of the distinct targets in force when it moves more than fraction_floor pairs.
+  // Zero turns a bound off. Expiry (Sweep) and appeal decisions are never held.
+  struct Bounds {
+    std::int64_t max_pairs = 100000;
+    double max_fraction = 0.25;
+    std::int64_t fraction_floor = 10000;
+  } bounds;
+  // Address targets (ip, cidr) lapse — leave the in-force set, as when lifted on appeal — when
+  // their order's authority has not re-confirmed them (Reconfirm) for this long since they were
+  // added or last re-confirmed: addresses are reassigned, and a stale one blocks a stranger.
+  // Sweep lapses them. 0: address targets never lapse.
+  std::int64_t address_target_max_age_seconds = std::int64_t{90} * 86400;
   // The transparency log's key: with it, every transaction that appends to the log also stores
   // a signed head of the new size; without, heads are signed later (SignLogHead).
   std::shared_ptr<const SecretKey> log_key;
@@ -109,6 +124,7 @@ struct OrderRequest {
   bool dynamic = false;
   std::vector<Target> targets;
   std::string reason;  // a note for the audit trail
+  Id confirm = 0;      // the held change this repeats, to apply it (RegistryOptions::bounds)
 };
 
 struct ReferralRequest {
@@ -142,7 +158,8 @@ struct InForceSnapshot {
 struct SweepReport {
   std::vector<Id> activated;  // pending orders that became effective
   std::vector<Id> expired;
-  Serial serial = 0;  // the serial of the change, 0 when the set did not change
+  std::vector<AgedTarget> lapsed;  // address targets not re-confirmed in time
+  Serial serial = 0;               // the serial of the change, 0 when the set did not change
 };
 
 struct ImportStats {
@@ -206,7 +223,7 @@ class Registry {
   Result<Referral> StartReview(std::string_view actor, Id referral_id);
   // Approves into an existing dynamic order.
   Result<Referral> Approve(std::string_view actor, Id referral_id, Id order_id,
-                           std::string_view reason);
+                           std::string_view reason, Id confirm = 0);
   // Approves by issuing a new order for the referral's targets (request.targets must be empty;
   // the referral's category is added to the order's categories).
   Result<Order> ApproveAsNewOrder(std::string_view actor, Id referral_id, OrderRequest request);
@@ -221,10 +238,27 @@ class Registry {
   // says for each target whether it was new to the order (false: it was already attached).
   Result<std::size_t> AddTargets(std::string_view actor, Id order_id,
                                  std::span<const Target> targets, std::string_view reason,
-                                 std::vector<bool>* attached_now = nullptr);
-  Result<Order> Lift(std::string_view actor, Id order_id, std::string_view reason);
-  Result<Order> Suspend(std::string_view actor, Id order_id, std::string_view reason);
-  Result<Order> Resume(std::string_view actor, Id order_id, std::string_view reason);
+                                 std::vector<bool>* attached_now = nullptr, Id confirm = 0);
+  // `confirm` (here and in Approve, Import, OrderRequest): the id of the held change this step
+  // repeats; the step applies when it is the same change, and the held change is confirmed.
+  // Without it, a step beyond RegistryOptions::bounds fails (kFailedPrecondition, "held as
+  // change N: ...") and is recorded as a held change, in its own transaction.
+  Result<Order> Lift(std::string_view actor, Id order_id, std::string_view reason, Id confirm = 0);
+  Result<Order> Suspend(std::string_view actor, Id order_id, std::string_view reason,
+                        Id confirm = 0);
+  Result<Order> Resume(std::string_view actor, Id order_id, std::string_view reason,
+                       Id confirm = 0);
+  // Changes held for exceeding the bounds, oldest first (open_only: not yet confirmed).
+  Result<std::vector<HeldChange>> HeldChanges(bool open_only);
+  // The authority re-confirms address targets of an order (all of them, or `targets`): their age
+  // (RegistryOptions::address_target_max_age_seconds) starts again now. Audited. Returns how
+  // many were re-confirmed; a target that is not an enforced address target of the order is an
+  // error naming it.
+  Result<std::size_t> Reconfirm(std::string_view actor, Id order_id,
+                                std::span<const Target> targets, std::string_view reason);
+  // Enforced address targets of open orders that lapse within `within` seconds from now (or
+  // have lapsed and wait for the next sweep), oldest confirmation first.
+  Result<std::vector<AgedTarget>> AddressTargetsDue(std::int64_t within);
   // Renewal, the only way an order lives past its expiry: moves the expiry of a pending,
   // in-force or suspended order to `expires_at`, which must be later than both now and the
   // current expiry. An expired or lifted order stays so (issue a new one).
@@ -232,7 +266,8 @@ class Registry {
                       std::string_view reason);
   // How long an order issued now without an expiry lasts (RegistryOptions).
   std::int64_t DefaultExpirySeconds(OrderKind kind, CategorySet categories) const;
-  // Activates pending orders that became effective and expires orders past their expiry.
+  // Activates pending orders that became effective, expires orders past their expiry, and
+  // lapses address targets not re-confirmed in time; one serial for all of it.
   Result<SweepReport> Sweep(std::string_view actor);
 
   Result<OrderDetail> ShowOrder(Id order_id);
@@ -258,7 +293,7 @@ class Registry {
   // Runs `feed` in one transaction with an ImportBatch; if feed returns an error, nothing of the
   // import stays. One serial covers the whole import.
   Result<ImportStats> Import(std::string_view actor, std::string_view source,
-                             const std::function<Status(ImportBatch&)>& feed);
+                             const std::function<Status(ImportBatch&)>& feed, Id confirm = 0);
 
   Result<Serial> CurrentSerial();
   Result<std::vector<SerialInfo>> ListSerials(Serial after, std::size_t limit);
@@ -343,6 +378,11 @@ class Registry {
   const Clock& clock() const { return clock_; }
 
  private:
+  class BoundedStep;  // registry.cc
+  // Runs `body` in one transaction as a step bounded by RegistryOptions::bounds: body calls
+  // BoundedStep::Check last. A step beyond the bounds is rolled back and recorded as held.
+  Status TransactBounded(std::string_view actor, std::string_view kind, Id confirm, UnixTime now,
+                         const std::function<Status(Transaction&, BoundedStep&)>& body);
   OverdueQuery MakeOverdueQuery() const;
   LogAppender Log(Transaction& tx, UnixTime now, std::string_view actor) const;
   Result<std::shared_ptr<const guard::Guard>> LoadGuard(Transaction& tx);
@@ -351,7 +391,7 @@ class Registry {
   Status CheckGuard(Transaction& tx, std::span<const Target> targets, UnixTime now);
   Result<Order> ChangeOrderState(std::string_view actor, Id order_id, std::string_view reason,
                                  std::string_view action, std::span<const OrderState> from,
-                                 OrderState to);
+                                 OrderState to, Id confirm);
 
   Store& store_;
   const Clock& clock_;

@@ -295,13 +295,73 @@ CREATE TRIGGER order_targets_lift_final BEFORE UPDATE OF lifted_at, lifted_by_ap
   BEGIN SELECT RAISE(ABORT, 'a target lifted on appeal stays lifted'); END;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// Version 7: bounds on changes, and the age of address targets.
+// held_changes: a change that would move the in-force set by more than the registry's bounds is
+// not applied; it is recorded here, and applies when an authority admin repeats it with the
+// held change's id (confirmed_by, confirmed_at: final once set). What identifies the change is
+// its kind, its summary and how many pairs it moves in and out.
+// order_targets is rebuilt: a pair is lifted on appeal (lifted_by_appeal) or lapsed (an address
+// target not re-confirmed within the registry's maximum age), and confirmed_at is when its
+// authority last confirmed it (NULL: when it was added).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE held_changes (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL CHECK (length(kind) > 0),
+  summary       TEXT NOT NULL,
+  added         INTEGER NOT NULL CHECK (added >= 0),
+  removed       INTEGER NOT NULL CHECK (removed >= 0),
+  in_force      INTEGER NOT NULL CHECK (in_force >= 0),
+  actor         TEXT NOT NULL CHECK (length(actor) > 0),
+  held_at       INTEGER NOT NULL,
+  confirmed_by  TEXT,
+  confirmed_at  INTEGER,
+  CHECK ((confirmed_by IS NULL) = (confirmed_at IS NULL)),
+  CHECK (confirmed_by IS NULL OR length(confirmed_by) > 0)
+);
+CREATE TRIGGER held_changes_confirmed_final BEFORE UPDATE ON held_changes
+  WHEN OLD.confirmed_at IS NOT NULL OR NEW.kind <> OLD.kind OR NEW.summary <> OLD.summary
+    OR NEW.added <> OLD.added OR NEW.removed <> OLD.removed OR NEW.actor <> OLD.actor
+    OR NEW.held_at <> OLD.held_at OR NEW.in_force <> OLD.in_force
+  BEGIN SELECT RAISE(ABORT, 'a held change only gets its confirmation, once'); END;
+CREATE TRIGGER held_changes_kept BEFORE DELETE ON held_changes
+  BEGIN SELECT RAISE(ABORT, 'held changes are never deleted'); END;
+
+CREATE TABLE order_targets_v7 (
+  order_id          INTEGER NOT NULL REFERENCES orders (id),
+  target_id         INTEGER NOT NULL REFERENCES targets (id),
+  added_at          INTEGER NOT NULL,
+  referral_id       INTEGER REFERENCES referrals (id),
+  lifted_at         INTEGER,
+  lifted_by_appeal  INTEGER REFERENCES appeals (id),
+  lapsed            INTEGER NOT NULL DEFAULT 0 CHECK (lapsed = 0 OR lapsed = 1),
+  confirmed_at      INTEGER,
+  CHECK ((lifted_at IS NULL) = (lifted_by_appeal IS NULL AND lapsed = 0)),
+  CHECK (lifted_by_appeal IS NULL OR lapsed = 0),
+  PRIMARY KEY (order_id, target_id)
+) WITHOUT ROWID;
+INSERT INTO order_targets_v7 (order_id, target_id, added_at, referral_id, lifted_at,
+                              lifted_by_appeal)
+  SELECT order_id, target_id, added_at, referral_id, lifted_at, lifted_by_appeal
+  FROM order_targets;
+DROP TABLE order_targets;
+ALTER TABLE order_targets_v7 RENAME TO order_targets;
+CREATE INDEX order_targets_by_target ON order_targets (target_id);
+CREATE INDEX order_targets_by_appeal ON order_targets (lifted_by_appeal)
+  WHERE lifted_by_appeal IS NOT NULL;
+CREATE TRIGGER order_targets_lift_final
+  BEFORE UPDATE OF lifted_at, lifted_by_appeal, lapsed ON order_targets
+  WHEN OLD.lifted_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'a lifted or lapsed target stays lifted'); END;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
     {3, "access tokens and acknowledgements", kV3},
     {4, "transparency log", kV4},
     {5, "collateral-damage guard: data sets and overrides", kV5},
     {6, "appeals, and targets lifted on appeal", kV6},
+    {7, "held changes; lapsed and re-confirmed order targets", kV7},
 }};
 
 }  // namespace

@@ -371,7 +371,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<Id>> OrderTargetLiftedBy(Id order_id, Id target_id) override {
     ASSIGN_OR_RETURN(Statement * s,
-                     db_.Prepare("SELECT COALESCE(lifted_by_appeal, 0) FROM order_targets "
+                     db_.Prepare("SELECT COALESCE(lifted_by_appeal, -lapsed) FROM order_targets "
                                  "WHERE order_id = ? AND target_id = ?"));
     StatementScope scope(*s);
     s->Bind(1, order_id).Bind(2, target_id);
@@ -389,6 +389,93 @@ class SqliteTransaction final : public Transaction {
     s->Bind(1, at).Bind(2, appeal_id).Bind(3, order_id).Bind(4, target_id);
     RETURN_IF_ERROR(s->Run());
     return db_.Changes() == 1;
+  }
+
+  Result<std::vector<AgedTarget>> AddressTargetsConfirmedBefore(UnixTime before) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("SELECT ot.order_id, t.id, t.kind, t.value, "
+                    "COALESCE(ot.confirmed_at, ot.added_at) AS c FROM order_targets ot "
+                    "JOIN targets t ON t.id = ot.target_id JOIN orders o ON o.id = ot.order_id "
+                    "WHERE t.kind IN ('ip', 'cidr') AND ot.lifted_at IS NULL AND o.state IN "
+                    "('pending', 'in-force', 'suspended') AND COALESCE(ot.confirmed_at, "
+                    "ot.added_at) < ? ORDER BY ot.order_id, t.kind, t.value"));
+    StatementScope scope(*s);
+    s->Bind(1, before);
+    std::vector<AgedTarget> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      AgedTarget a;
+      a.order_id = s->Int(0);
+      a.target_id = s->Int(1);
+      ASSIGN_OR_RETURN(a.target, ReadTarget(*s, 2));
+      a.confirmed_at = s->Int(4);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+
+  Result<bool> LapseOrderTarget(Id order_id, Id target_id, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE order_targets SET lifted_at = ?, lapsed = 1 "
+                                 "WHERE order_id = ? AND target_id = ? AND lifted_at IS NULL"));
+    StatementScope scope(*s);
+    s->Bind(1, at).Bind(2, order_id).Bind(3, target_id);
+    RETURN_IF_ERROR(s->Run());
+    return db_.Changes() == 1;
+  }
+
+  Result<std::size_t> ReconfirmOrderTargets(Id order_id, Id target_id, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("UPDATE order_targets SET confirmed_at = ?1 WHERE order_id = ?2 AND "
+                    "lifted_at IS NULL AND (?3 = 0 OR target_id = ?3) AND target_id IN "
+                    "(SELECT id FROM targets WHERE kind IN ('ip', 'cidr'))"));
+    StatementScope scope(*s);
+    s->Bind(1, at).Bind(2, order_id).Bind(3, target_id);
+    RETURN_IF_ERROR(s->Run());
+    return static_cast<std::size_t>(db_.Changes());
+  }
+
+  Result<Id> InsertHeldChange(const HeldChange& c) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("INSERT INTO held_changes (kind, summary, added, removed, "
+                                 "in_force, actor, held_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    s->Bind(1, c.kind).Bind(2, c.summary).Bind(3, c.added).Bind(4, c.removed);
+    s->Bind(5, c.in_force).Bind(6, c.actor).Bind(7, c.held_at);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Result<std::optional<HeldChange>> FindHeldChange(Id id) override {
+    ASSIGN_OR_RETURN(std::vector<HeldChange> found, SelectHeldChanges("WHERE id = ?", id));
+    if (found.empty()) return std::optional<HeldChange>();
+    return std::optional<HeldChange>(std::move(found.front()));
+  }
+
+  Result<std::vector<HeldChange>> ListHeldChanges(bool open_only) override {
+    return SelectHeldChanges(open_only ? "WHERE confirmed_at IS NULL AND ?1 = ?1" : "WHERE ?1 = ?1",
+                             0);
+  }
+
+  Status ConfirmHeldChange(Id id, std::string_view actor, UnixTime at) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare("UPDATE held_changes SET confirmed_by = ?, confirmed_at = ? "
+                                 "WHERE id = ? AND confirmed_at IS NULL"));
+    StatementScope scope(*s);
+    s->Bind(1, actor).Bind(2, at).Bind(3, id);
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1) {
+      return Status::FailedPrecondition("held change " + std::to_string(id) +
+                                        " does not exist or was confirmed already");
+    }
+    return Status::Ok();
   }
 
   Result<Id> InsertReferral(const Referral& r) override {
@@ -1101,6 +1188,34 @@ class SqliteTransaction final : public Transaction {
     e.reference = s.Text(4);
     e.in_force = s.Int(5) != 0;
     return e;
+  }
+
+  Result<std::vector<HeldChange>> SelectHeldChanges(const char* where, Id id) {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_.Prepare(std::string("SELECT id, kind, summary, added, removed, in_force, "
+                                             "actor, held_at, COALESCE(confirmed_by, ''), "
+                                             "COALESCE(confirmed_at, 0) FROM held_changes ") +
+                                 where + " ORDER BY id"));
+    StatementScope scope(*s);
+    s->Bind(1, id);
+    std::vector<HeldChange> out;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      HeldChange c;
+      c.id = s->Int(0);
+      c.kind = s->Text(1);
+      c.summary = s->Text(2);
+      c.added = s->Int(3);
+      c.removed = s->Int(4);
+      c.in_force = s->Int(5);
+      c.actor = s->Text(6);
+      c.held_at = s->Int(7);
+      c.confirmed_by = s->Text(8);
+      c.confirmed_at = s->Int(9);
+      out.push_back(std::move(c));
+    }
+    return out;
   }
 
   Result<std::vector<std::pair<Id, Target>>> TargetsOfOrder(Id order_id, bool lifted) {

@@ -70,6 +70,14 @@ struct RegistryCounts {
   std::int64_t audit_entries = 0;
 };
 
+// An address target of an order and when it was last confirmed (AddressTargetsConfirmedBefore).
+struct AgedTarget {
+  Id order_id = 0;
+  Id target_id = 0;
+  Target target;
+  UnixTime confirmed_at = 0;  // the last re-confirmation, else when it was added
+};
+
 // A token found by the hash of its secret, with its organization.
 struct ApiTokenMatch {
   ApiToken token;
@@ -126,12 +134,29 @@ class Transaction {
   // The targets lifted from an order on appeal.
   virtual Result<std::vector<std::pair<Id, Target>>> LiftedOrderTargets(Id order_id) = 0;
   // Whether a target is attached to an order: nullopt when not, else the id of the appeal that
-  // lifted it from the order (0: still enforced).
+  // lifted it from the order (0: still enforced; -1: lapsed, see LapseOrderTarget).
   virtual Result<std::optional<Id>> OrderTargetLiftedBy(Id order_id, Id target_id) = 0;
   // Marks an attached, enforced target of an order as lifted by an appeal's decision (schema
   // version 4). The caller logs the pair's removal when the order is in force. False when the
   // target is not attached or already lifted.
   virtual Result<bool> LiftOrderTarget(Id order_id, Id target_id, Id appeal_id, UnixTime at) = 0;
+
+  // Address targets (ip, cidr) of pending, in-force and suspended orders, enforced, whose
+  // confirmation (confirmed_at, else added_at) is older than `before` (schema version 7).
+  virtual Result<std::vector<AgedTarget>> AddressTargetsConfirmedBefore(UnixTime before) = 0;
+  // Marks an enforced target of an order lapsed (lifted for want of re-confirmation); the caller
+  // logs the pair's removal when the order is in force. False when not attached or lifted.
+  virtual Result<bool> LapseOrderTarget(Id order_id, Id target_id, UnixTime at) = 0;
+  // Records that the authority confirmed an order's enforced address targets at `at` (one
+  // target, or all of them when target_id is 0); returns how many.
+  virtual Result<std::size_t> ReconfirmOrderTargets(Id order_id, Id target_id, UnixTime at) = 0;
+
+  // Changes held for exceeding the bounds (schema version 7).
+  virtual Result<Id> InsertHeldChange(const HeldChange& change) = 0;
+  virtual Result<std::optional<HeldChange>> FindHeldChange(Id id) = 0;
+  virtual Result<std::vector<HeldChange>> ListHeldChanges(bool open_only) = 0;
+  // Records the confirmation of a held change; fails when it was confirmed already.
+  virtual Status ConfirmHeldChange(Id id, std::string_view actor, UnixTime at) = 0;
 
   // Referrals (with their targets and evidence).
   virtual Result<Id> InsertReferral(const Referral& referral) = 0;

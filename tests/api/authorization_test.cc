@@ -167,6 +167,17 @@ class AuthorizationTest : public ApiFixture {
            return Request{id_path("/v1/orders/", NewOrder(), "/renew"),
                           R"({"expires":"2099-01-01","reason":"extended by the court"})"};
          }},
+        {"POST", "/v1/orders/{id}/reconfirm", admin, false, 200,
+         [=, this](std::optional<Role>) {
+           ++n_;
+           const Id order = r_.Create("R-" + std::to_string(n_), Bit(Scope::kIsp),
+                                      {"ip:198.51.100." + std::to_string(n_ % 250 + 1)})
+                                .id;
+           return Request{id_path("/v1/orders/", order, "/reconfirm"),
+                          R"({"reason":"the address still serves the site"})"};
+         }},
+        {"GET", "/v1/reconfirm/due", authority, false, 200, fixed("/v1/reconfirm/due?days=30")},
+        {"GET", "/v1/held", authority, false, 200, fixed("/v1/held?all=true")},
         {"POST", "/v1/acks", intermediaries, false, 200,
          [this](std::optional<Role> role) {
            const Id order = NewOrder();

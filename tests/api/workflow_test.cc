@@ -493,5 +493,90 @@ TEST_F(SmallLimitsTest, TooManyItemsIs413AndWritesNothing) {
   EXPECT_EQ(huge->status, 413);
 }
 
+// The bounds over HTTP: a change beyond them is held (409 naming the held change), listed for the
+// authority, and applied when an authority admin repeats it with "confirm"; address targets are
+// re-confirmed and listed when due.
+class BoundedApiTest : public WorkflowApiTest {
+ protected:
+  void SetUp() override {
+    RegistryOptions options;
+    options.bounds.max_pairs = 4;  // the fixture's order has 4 targets
+    options.bounds.max_fraction = 0;
+    r_.SetOptions(options);
+    Start({});
+  }
+};
+
+TEST_F(BoundedApiTest, AnOrderBeyondTheBoundsIsHeldUntilAnAdminRepeatsItWithConfirm) {
+  const std::string order = OrderJson(
+      "HELD-1", R"(["a.example","b.example","c.example","d.example","e.example"])", false);
+  Response held = Send("POST", "/v1/orders", Role::kAuthorityAdmin, order);
+  ASSERT_EQ(held.status, 409) << held.body;
+  EXPECT_NE(held.body.find("held as change 1"), std::string::npos) << held.body;
+  Response list = Send("GET", "/v1/held", Role::kAuthorityReviewer, "");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const json::value list_body = Body(list);
+  const json::array& items = list_body.at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("kind").as_string(), "order.create");
+  EXPECT_EQ(items[0].at("added").as_int64(), 5);
+  EXPECT_TRUE(items[0].at("confirmed").is_null());
+  // The order does not exist yet.
+  EXPECT_EQ(
+      Send("GET", "/v1/orders?reference=HELD-1", Role::kAuthorityAdmin, "").body.find("HELD-1"),
+      std::string::npos);
+
+  std::string confirmed = order;
+  confirmed.insert(confirmed.size() - 1, R"(,"confirm":1)");
+  Response applied = Send("POST", "/v1/orders", Role::kAuthorityAdmin, confirmed);
+  ASSERT_EQ(applied.status, 201) << applied.body;
+  Response after = Send("GET", "/v1/held?all=true", Role::kAuthorityAdmin, "");
+  EXPECT_FALSE(Body(after).at("items").as_array()[0].at("confirmed").is_null()) << after.body;
+  EXPECT_TRUE(
+      Body(Send("GET", "/v1/held", Role::kAuthorityAdmin, "")).at("items").as_array().empty());
+}
+
+TEST_F(BoundedApiTest, OnlyAnAuthorityAdminConfirms) {
+  const Id referral =
+      Refer(R"(["x1.example","x2.example","x3.example","x4.example","x5.example"])");
+  ASSERT_NE(referral, 0);
+  ASSERT_EQ(Send("POST", "/v1/review/" + std::to_string(referral) + "/start",
+                 Role::kAuthorityReviewer, "")
+                .status,
+            200);
+  const std::string approve =
+      R"({"order":{"body":"Court of Lima","reference":"HELD-2","expires":"2030-01-01","categories":["torrent"]}})";
+  Response held = Send("POST", "/v1/review/" + std::to_string(referral) + "/approve",
+                       Role::kAuthorityReviewer, approve);
+  ASSERT_EQ(held.status, 409) << held.body;
+  std::string confirmed = approve;
+  confirmed.insert(confirmed.size() - 1, R"(,"confirm":1)");
+  Response reviewer = Send("POST", "/v1/review/" + std::to_string(referral) + "/approve",
+                           Role::kAuthorityReviewer, confirmed);
+  EXPECT_EQ(reviewer.status, 403) << reviewer.body;
+  EXPECT_EQ(Field(reviewer), "confirm");
+  Response admin = Send("POST", "/v1/review/" + std::to_string(referral) + "/approve",
+                        Role::kAuthorityAdmin, confirmed);
+  EXPECT_EQ(admin.status, 201) << admin.body;
+}
+
+TEST_F(BoundedApiTest, AddressTargetsAreReconfirmedAndListedWhenDue) {
+  // R-1 carries 203.0.113.7 and 2001:db8::/32; they lapse after 90 days by default.
+  Response due = Send("GET", "/v1/reconfirm/due?days=100", Role::kAuthorityReviewer, "");
+  ASSERT_EQ(due.status, 200) << due.body;
+  EXPECT_EQ(Body(due).at("items").as_array().size(), 2u) << due.body;
+  EXPECT_TRUE(Body(Send("GET", "/v1/reconfirm/due?days=10", Role::kAuthorityReviewer, ""))
+                  .at("items")
+                  .as_array()
+                  .empty());
+  Response bad = Send("POST", "/v1/orders/1/reconfirm", Role::kAuthorityAdmin,
+                      R"({"targets":["stream.example"],"reason":"still"})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  Response ok = Send("POST", "/v1/orders/1/reconfirm", Role::kAuthorityAdmin,
+                     R"({"reason":"the addresses still serve the site"})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Body(ok).at("reconfirmed").as_int64(), 2);
+}
+
 }  // namespace
 }  // namespace interdict::api

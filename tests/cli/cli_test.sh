@@ -55,6 +55,46 @@ expect_contains "renewal must extend" "$err" "not later than the current expiry"
 expect_exit 0 -- run --json order renew "$default_order" --expires 2099-06-01 --reason "extended"
 expect_eq "renewed" "$(json 'd["expires"]')" "2099-06-01T00:00:00Z"
 expect_exit 0 -- run order lift "$default_order" --reason "test order"
+
+echo "== bounds: a change beyond them is held until repeated with --confirm"
+expect_exit 2 -- run --bound-pairs 2 --bound-fraction 0 order create --body B --ref R-bound \
+  --category torrent --target b1.example --target b2.example --target b3.example
+expect_contains "held" "$err" "held as change 1: order.create"
+expect_exit 0 -- run --json held
+expect_eq "held list" "$(json '[(c["id"], c["added"], c["confirmed"]) for c in d]')" "[(1, 3, None)]"
+expect_exit 1 -- run check b1.example
+expect_exit 2 -- run --bound-pairs 2 --bound-fraction 0 order create --body B --ref R-bound \
+  --category torrent --target b1.example --target b2.example --confirm 1
+expect_contains "a different change" "$err" "is a different change"
+expect_exit 0 -- run --bound-pairs 2 --bound-fraction 0 order create --body B --ref R-bound \
+  --category torrent --target b1.example --target b2.example --target b3.example --confirm 1
+expect_exit 0 -- run check b1.example
+expect_exit 0 -- run --json held
+expect_eq "nothing held" "$(json 'len(d)')" 0
+expect_exit 0 -- run --json held --all
+expect_eq "confirmed by" "$(json 'd[0]["confirmed_by"]')" clerk
+
+echo "== address targets lapse unless re-confirmed (a registry of their own)"
+lapse() { INTERDICT_DB=$tmp/lapse.db "$bin" "$@"; }
+expect_exit 0 -- lapse order create --body B --ref R-ip --category torrent --expires 2099-01-01 \
+  --target 203.0.113.7 --target cidr:198.51.100.0/24 --target ip-site.example
+expect_exit 0 -- lapse --json order due --days 91
+expect_eq "due in 91 days" "$(json 'sorted(e["target"] for e in d)')" "['cidr:198.51.100.0/24', 'ip:203.0.113.7']"
+expect_exit 0 -- lapse --json order due --days 80
+expect_eq "none due in 80 days" "$(json 'len(d)')" 0
+expect_exit 2 -- lapse order reconfirm R-ip --target ip-site.example --reason x
+expect_contains "not an address" "$err" "not an address target"
+later=$(date -u -d '+60 days' +%Y-%m-%dT%H:%M:%SZ)
+expect_exit 0 -- env INTERDICT_NOW="$later" INTERDICT_DB="$tmp/lapse.db" "$bin" --json \
+  order reconfirm R-ip --target 203.0.113.7 --reason "still the site's"
+expect_eq "reconfirmed" "$(json 'd["reconfirmed"]')" 1
+later=$(date -u -d '+100 days' +%Y-%m-%dT%H:%M:%SZ)
+expect_exit 0 -- env INTERDICT_NOW="$later" INTERDICT_DB="$tmp/lapse.db" "$bin" --json expire
+expect_eq "the network lapses after 100 days, not the re-confirmed address" \
+  "$(json '[e["target"] for e in d["lapsed"]]')" "['cidr:198.51.100.0/24']"
+expect_exit 1 -- lapse check 198.51.100.77
+expect_exit 0 -- lapse check 203.0.113.7
+expect_exit 0 -- lapse --json log verify
 expect_exit 2 -- run order create --body B --ref R2 --expires 2020-01-01 --category torrent --target x.example
 expect_contains "expiry in the past" "$err" "expiry"
 expect_exit 2 -- run order create --body B --ref R2 --expires 2099-01-01 --category torrent --target cidr:10.0.0.1/8

@@ -44,7 +44,7 @@ last_serial=0
 
 # How long does one import take here? Kill moments are drawn from one and a half times that.
 start=$(date +%s%N)
-expect_exit 0 -- "$bin" --db "$tmp/timing.db" import --format zi-csv "$tmp/a.csv"
+expect_exit 0 -- "$bin" --bound-pairs 0 --bound-fraction 0 --db "$tmp/timing.db" import --format zi-csv "$tmp/a.csv"
 span_ms=$((($(date +%s%N) - start) / 1000000))
 echo "one import of $targets targets takes ${span_ms} ms here; killing $kills times"
 
@@ -57,7 +57,7 @@ for ((i = 1; i <= kills; i++)); do
   "$bin" --db "$db" order create --body "Court $i" --ref "R-$i" --expires 2099-01-01 \
     --category torrent --target "site$i.example" --target "url:http://site$i.example/x/*" >/dev/null ||
     fail "order create $i"
-  "$bin" --db "$db" import --format zi-csv "$file" >/dev/null 2>&1 &
+  "$bin" --bound-pairs 0 --bound-fraction 0 --db "$db" import --format zi-csv "$file" >/dev/null 2>&1 &
   pid=$!
   delay_ms=$((RANDOM % (span_ms * 3 / 2 + 1)))  # a third of the draws let it land
   sleep "$(printf '0.%03d' $((delay_ms % 1000)))"
@@ -73,7 +73,7 @@ done
 echo "$killed imports killed, $landed landed"
 # Both files imported whole at the end, whatever happened before.
 for file in "$tmp/a.csv" "$tmp/b.csv"; do
-  expect_exit 0 -- "$bin" --db "$db" import --format zi-csv "$file"
+  expect_exit 0 -- "$bin" --bound-pairs 0 --bound-fraction 0 --db "$db" import --format zi-csv "$file"
 done
 check_registry "final"
 want=$(sql "SELECT COUNT(*) FROM order_targets")

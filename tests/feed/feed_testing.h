@@ -58,6 +58,12 @@ class TestRegistry {
     registry_ = std::make_unique<Registry>(*store_, clock_);
   }
 
+  // Replaces the registry over the same store with one of these options (before anything holds
+  // a reference to the registry).
+  void SetOptions(const RegistryOptions& options) {
+    registry_ = std::make_unique<Registry>(*store_, clock_, options);
+  }
+
   Registry& registry() { return *registry_; }
   FakeClock& clock() { return clock_; }
   const testing::TempDir& dir() const { return dir_; }

@@ -65,6 +65,31 @@ class FailingTransaction final : public Transaction {
     RETURN_IF_ERROR(Tick());
     return in_.LiftOrderTarget(o, t, a, at);
   }
+  Result<std::vector<AgedTarget>> AddressTargetsConfirmedBefore(UnixTime before) override {
+    return in_.AddressTargetsConfirmedBefore(before);
+  }
+  Result<bool> LapseOrderTarget(Id o, Id t, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.LapseOrderTarget(o, t, at);
+  }
+  Result<std::size_t> ReconfirmOrderTargets(Id o, Id t, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.ReconfirmOrderTargets(o, t, at);
+  }
+  Result<Id> InsertHeldChange(const HeldChange& c) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertHeldChange(c);
+  }
+  Result<std::optional<HeldChange>> FindHeldChange(Id id) override {
+    return in_.FindHeldChange(id);
+  }
+  Result<std::vector<HeldChange>> ListHeldChanges(bool open_only) override {
+    return in_.ListHeldChanges(open_only);
+  }
+  Status ConfirmHeldChange(Id id, std::string_view actor, UnixTime at) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.ConfirmHeldChange(id, actor, at);
+  }
   Result<Id> InsertAppeal(const Appeal& a, Id t) override {
     RETURN_IF_ERROR(Tick());
     return in_.InsertAppeal(a, t);
