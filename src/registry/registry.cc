@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cassert>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <unordered_map>
@@ -470,7 +471,7 @@ Status Registry::TransactBounded(std::string_view actor, std::string_view kind, 
   if (b.max_pairs > 0) limits = "at most " + std::to_string(b.max_pairs) + " pairs";
   if (b.max_fraction > 0) {
     if (!limits.empty()) limits += ", and ";
-    limits += "at most " + std::to_string(static_cast<int>(b.max_fraction * 100 + 0.5)) +
+    limits += "at most " + std::to_string(std::lround(b.max_fraction * 100)) +
               "% of the targets in force when over " + std::to_string(b.fraction_floor) + " pairs";
   }
   return Status::FailedPrecondition(
