@@ -20,6 +20,11 @@ packages=(
   # tests/feed/format_test.cc loads each feed format into the program that reads it (dig and
   # nsupdate come with bind9-dnsutils; unshare with util-linux)
   nftables ipset bird2 unbound bind9 bind9-utils iproute2
+  # The compliance testbed (tests/probe, scripts/testbed.sh, bench/probe.sh): nginx is the origin
+  # of the pirate-site fixtures and the ISPs' block pages (throwaway instances, never the system
+  # service); iptables (iptables-nft) gives the SNI-filtering ISP its string match on the TLS
+  # ClientHello; curl is the ground truth's HTTP client.
+  nginx iptables curl
 )
 
 missing=()
