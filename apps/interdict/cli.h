@@ -87,5 +87,7 @@ void AddDemoCommand(CLI::App& app, Context& ctx);       // demo
 void AddKeysCommands(CLI::App& app, Context& ctx);      // keys, sign, verify
 void AddServeCommand(CLI::App& app, Context& ctx);      // serve
 void AddAppealCommands(CLI::App& app, Context& ctx);    // appeal
+// `audit run`, the compliance probe, under the `audit` command (cmd_audit_run.cc).
+void AddAuditRunCommand(CLI::App& audit, Context& ctx);
 
 }  // namespace interdict::cli

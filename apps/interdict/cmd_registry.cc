@@ -212,7 +212,10 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
   audit->add_option("--entity", *entity, "order, referral, organization or registry");
   audit->add_option("--id", *entity_id, "the entity's id");
   audit->add_option("--limit", *limit, "at most this many entries");
-  SetAction(audit, [&ctx, entity, entity_id, limit]() -> Result<int> {
+  AddAuditRunCommand(*audit, ctx);
+  SetAction(audit, [&ctx, audit, entity, entity_id, limit]() -> Result<int> {
+    // `audit SUB ...` ran SUB's action: keep its exit code, list nothing.
+    if (!audit->get_subcommands().empty()) return ExitCode();
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     ASSIGN_OR_RETURN(std::vector<AuditEntry> list, reg->Audit({*entity, *entity_id, *limit}));
     json::array out;
