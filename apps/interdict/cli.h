@@ -89,5 +89,8 @@ void AddServeCommand(CLI::App& app, Context& ctx);      // serve
 void AddAppealCommands(CLI::App& app, Context& ctx);    // appeal
 // `audit run`, the compliance probe, under the `audit` command (cmd_audit_run.cc).
 void AddAuditRunCommand(CLI::App& audit, Context& ctx);
+// audit report, audit submit, audit runs: compliance probes' results (cmd_audit.cc), added to
+// the `audit` command by AddRegistryCommands.
+void AddComplianceCommands(CLI::App& audit, Context& ctx);
 
 }  // namespace interdict::cli

@@ -1,4 +1,5 @@
-// init, org, summary, sweep, serial, audit.
+// init, org, summary, sweep, serial, audit (the trail; its compliance subcommands are in
+// cmd_audit.cc).
 #include <boost/json.hpp>
 #include <iostream>
 
@@ -205,7 +206,11 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
     return kExitOk;
   });
 
-  CLI::App* audit = app.add_subcommand("audit", "the audit trail");
+  // `audit` alone lists the audit trail; its subcommands are compliance probes' (cmd_audit.cc:
+  // report, submit, runs; `run`, the probe, is added to the same command).
+  CLI::App* audit = app.add_subcommand("audit", "the audit trail, and compliance probes");
+  audit->require_subcommand(0, 1);
+  AddComplianceCommands(*audit, ctx);
   auto entity = std::make_shared<std::string>();
   auto entity_id = std::make_shared<Id>(0);
   auto limit = std::make_shared<std::size_t>(0);
@@ -214,7 +219,7 @@ void AddRegistryCommands(CLI::App& app, Context& ctx) {
   audit->add_option("--limit", *limit, "at most this many entries");
   AddAuditRunCommand(*audit, ctx);
   SetAction(audit, [&ctx, audit, entity, entity_id, limit]() -> Result<int> {
-    // `audit SUB ...` ran SUB's action: keep its exit code, list nothing.
+    // `audit SUB ...` ran SUB's action (CLI11 runs this callback after it): keep its exit code.
     if (!audit->get_subcommands().empty()) return ExitCode();
     ASSIGN_OR_RETURN(Registry * reg, ctx.Open());
     ASSIGN_OR_RETURN(std::vector<AuditEntry> list, reg->Audit({*entity, *entity_id, *limit}));

@@ -134,6 +134,7 @@ class Api::Impl : public RouteSink {
     AddAppealRoutes(*this, registry_, options_);
     AddPublicRoutes(*this, registry_, options_);
     AddTransparencyRoutes(*this, registry_);
+    AddAuditRoutes(*this, registry_, options_);
   }
 
   // RouteSink: the workflow and acknowledgement routes, which run registry transactions, run on

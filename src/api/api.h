@@ -15,6 +15,8 @@
 //   POST /v1/appeals/{id}/decide               authority-admin, authority-reviewer
 //   GET /public/orders, /public/orders/{id}, /public/check     the public register (JSON), public
 //   GET /register, /register/orders/{id}, /register/check     the same as HTML pages, public
+//   POST /v1/audit/runs                        auditor, authority-admin (compliance probes)
+//   GET /v1/audit/runs, /v1/audit/report       authority-admin, authority-reviewer, auditor
 // (and the referral, review, order and acknowledgement routes of routes.h; all of them with
 // their roles in openapi.json).
 //

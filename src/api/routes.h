@@ -171,5 +171,8 @@ void AddAppealRoutes(RouteSink& sink, Registry& registry, const ApiOptions& opti
 void AddPublicRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
 // The transparency log (public) and the collateral-damage guard (transparency.cc).
 void AddTransparencyRoutes(RouteSink& sink, Registry& registry);
+// Compliance probes: runs submitted by auditors (and authority admins), listed and reported per
+// ISP and per order to the authority and auditors (audit.cc).
+void AddAuditRoutes(RouteSink& sink, Registry& registry, const ApiOptions& options);
 
 }  // namespace interdict::api

@@ -155,4 +155,88 @@ json::value ToJson(const Appeal& a, bool contact) {
   return o;
 }
 
+json::value ToJson(const AuditRun& r) {
+  return json::object{{"id", r.id},
+                      {"vantage", r.isp_org},
+                      {"isp_id", r.isp_org_id},
+                      {"label", r.label},
+                      {"serial", r.serial ? json::value(*r.serial) : json::value(nullptr)},
+                      {"started", FormatTime(r.started_at)},
+                      {"finished", FormatTime(r.finished_at)},
+                      {"submitted", FormatTime(r.submitted_at)},
+                      {"submitted_by", r.submitter_org_id != 0 ? json::value(r.submitter_org)
+                                                               : json::value(nullptr)},
+                      {"actor", r.actor},
+                      {"results", r.results},
+                      {"not_in_force", r.not_in_force}};
+}
+
+namespace {
+
+json::object TallyJson(const VerdictTally& t) {
+  json::object o;
+  for (int v = 0; v < kProbeVerdictCount; ++v) {
+    o[Name(static_cast<ProbeVerdict>(v))] = t[static_cast<std::size_t>(v)];
+  }
+  return o;
+}
+
+std::int64_t Blocked(const VerdictTally& t) {
+  std::int64_t n = 0;
+  for (int v = 0; v < kProbeVerdictCount; ++v) {
+    if (IsBlocked(static_cast<ProbeVerdict>(v))) n += t[static_cast<std::size_t>(v)];
+  }
+  return n;
+}
+
+}  // namespace
+
+json::value ToJson(const Compliance& c) {
+  json::array isps;
+  for (const IspCompliance& i : c.isps) {
+    isps.push_back(json::object{{"isp_id", i.isp_org_id},
+                                {"isp", i.isp_org},
+                                {"targets", i.targets},
+                                {"verdicts", TallyJson(i.verdicts)},
+                                {"blocked", Blocked(i.verdicts)},
+                                {"not_measured", i.not_measured},
+                                {"late", i.late},
+                                {"not_in_force", TallyJson(i.outside_view)}});
+  }
+  json::array orders;
+  for (const OrderCompliance& o : c.orders) {
+    orders.push_back(json::object{{"order_id", o.order_id},
+                                  {"order_reference", o.order_reference},
+                                  {"body", o.order_body},
+                                  {"isp_id", o.isp_org_id},
+                                  {"isp", o.isp_org},
+                                  {"items", o.items},
+                                  {"verdicts", TallyJson(o.verdicts)},
+                                  {"blocked", Blocked(o.verdicts)},
+                                  {"not_measured", o.not_measured},
+                                  {"late", o.late}});
+  }
+  json::array late;
+  for (const LateItem& l : c.late) {
+    late.push_back(
+        json::object{{"isp_id", l.isp_org_id},
+                     {"isp", l.isp_org},
+                     {"order_id", l.order_id},
+                     {"order_reference", l.order_reference},
+                     {"body", l.order_body},
+                     {"target", l.target.ToString()},
+                     {"in_force_since", FormatTime(l.in_force_since)},
+                     {"deadline", FormatTime(l.deadline)},
+                     {"measured", FormatTime(l.measured_at)},
+                     {"run_id", l.run_id},
+                     {"acknowledged", l.acknowledged.empty() ? json::value(nullptr)
+                                                             : json::value(l.acknowledged)}});
+  }
+  return json::object{{"at", FormatTime(c.at)},
+                      {"serial", c.serial},
+                      {"isps", std::move(isps)},
+                      {"orders", std::move(orders)},
+                      {"late", std::move(late)}};
+}
+
 }  // namespace interdict

@@ -39,5 +39,17 @@ boost::json::value ToJson(const Appeal& a, bool contact);
 // {"id", "kind", "summary", "added", "removed", "in_force", "actor", "held",
 //  "confirmed_by": text | null, "confirmed": time | null}
 boost::json::value ToJson(const HeldChange& c);
+// {"id", "vantage", "isp_id", "label", "serial": N | null, "started", "finished", "submitted",
+//  "submitted_by": organization | null (the command line), "actor", "results", "not_in_force"}
+boost::json::value ToJson(const AuditRun& r);
+// A compliance report: {"at", "serial",
+//  "isps": [{"isp_id", "isp", "targets", "verdicts": {each of the seven: N}, "blocked",
+//            "not_measured", "late", "not_in_force": {each of the seven: N}}],
+//  "orders": [{"order_id", "order_reference", "body", "isp_id", "isp", "items", "verdicts",
+//              "blocked", "not_measured", "late"}],
+//  "late": [{"isp_id", "isp", "order_id", "order_reference", "body", "target": "kind:value",
+//            "in_force_since", "deadline", "measured", "run_id", "acknowledged": status | null}]}
+// ("blocked": the four blocked-* verdicts together).
+boost::json::value ToJson(const Compliance& c);
 
 }  // namespace interdict

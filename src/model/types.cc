@@ -28,6 +28,9 @@ constexpr std::array<std::string_view, 4> kAppealParties = {"operator", "host", 
 constexpr std::array<std::string_view, 4> kAppealStates = {"filed", "upheld", "lifted",
                                                            "partly-lifted"};
 constexpr std::array<std::string_view, 3> kAppealDecisions = {"uphold", "lift", "lift-targets"};
+constexpr std::array<std::string_view, kProbeVerdictCount> kVerdicts = {
+    "blocked-dns", "blocked-ip", "blocked-sni", "blocked-http",
+    "accessible",  "down",       "inconclusive"};
 
 template <typename E>
 std::string_view NameIn(std::span<const std::string_view> names, E v) {
@@ -157,6 +160,14 @@ std::string_view Name(AppealDecision v) {
 
 Result<AppealDecision> ParseAppealDecision(std::string_view s) {
   return ParseIn<AppealDecision>(kAppealDecisions, "decision", s);
+}
+
+std::string_view Name(ProbeVerdict v) {
+  return NameIn(kVerdicts, v);
+}
+
+Result<ProbeVerdict> ParseProbeVerdict(std::string_view s) {
+  return ParseIn<ProbeVerdict>(kVerdicts, "verdict", s);
 }
 
 std::string FormatScopes(ScopeSet set) {

@@ -300,6 +300,63 @@ struct HeldChange {
   UnixTime confirmed_at = 0;  // 0 while held
 };
 
+// What a compliance probe (`interdict audit run`) found when it tried to reach a target from
+// inside an ISP's network: blocked by DNS, by address, by TLS SNI or by HTTP (451 or a block
+// page); accessible as the origin answers; down (unreachable from the control path too); or
+// inconclusive (anything else).
+enum class ProbeVerdict : std::uint8_t {
+  kBlockedDns,
+  kBlockedIp,
+  kBlockedSni,
+  kBlockedHttp,
+  kAccessible,
+  kDown,
+  kInconclusive
+};
+inline constexpr int kProbeVerdictCount = 7;
+
+// "blocked-dns", "blocked-ip", "blocked-sni", "blocked-http", "accessible", "down",
+// "inconclusive"; as written in the probe's output, in JSON and in the database. An unknown name
+// is an error that lists the valid ones.
+std::string_view Name(ProbeVerdict v);
+Result<ProbeVerdict> ParseProbeVerdict(std::string_view s);
+// Whether the verdict says the target was blocked (one of the four blocked-* verdicts).
+constexpr bool IsBlocked(ProbeVerdict v) {
+  return v == ProbeVerdict::kBlockedDns || v == ProbeVerdict::kBlockedIp ||
+         v == ProbeVerdict::kBlockedSni || v == ProbeVerdict::kBlockedHttp;
+}
+
+// One probe measurement as stored: the target measured, the verdict, when, and the evidence (a
+// JSON object's text). `in_force` says whether the target was in force in the isp view when the
+// result was submitted.
+struct AuditResult {
+  Target target;
+  ProbeVerdict verdict = ProbeVerdict::kInconclusive;
+  UnixTime measured_at = 0;
+  std::string evidence = "{}";
+  bool in_force = false;
+};
+
+// A compliance probe's run as submitted: who submitted it (an organization's token over the API,
+// or the command line, submitter_org_id 0), the ISP organization measured, where the probe ran
+// (label), the feed serial its targets came from, and when it ran. The counts are filled when
+// runs are listed.
+struct AuditRun {
+  Id id = 0;
+  Id submitter_org_id = 0;  // 0: submitted on the command line
+  std::string submitter_org;
+  std::string actor;
+  Id isp_org_id = 0;
+  std::string isp_org;
+  std::string label;
+  std::optional<Serial> serial;
+  UnixTime started_at = 0;
+  UnixTime finished_at = 0;
+  UnixTime submitted_at = 0;
+  std::int64_t results = 0;       // how many results it carries
+  std::int64_t not_in_force = 0;  // of those, how many targets were not in force when submitted
+};
+
 struct AuditEntry {
   Id id = 0;
   UnixTime at = 0;

@@ -17,6 +17,7 @@
 // Thread-safety: a Registry may be shared between threads if its Store and Clock may.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -208,6 +209,97 @@ struct AppealRequest {
   std::string statement;  // why, 1 to kMaxAppealStatement bytes
 };
 
+// Limits of a compliance probe's submission (SubmitAuditRun).
+inline constexpr std::size_t kMaxAuditResults = 5000;   // results per run
+inline constexpr std::size_t kMaxAuditEvidence = 4096;  // bytes of one result's evidence JSON
+inline constexpr std::size_t kMaxAuditLabel = 200;      // bytes
+// A measurement may be this far in the registry's future (the probe's clock is not ours) and at
+// most this old.
+inline constexpr std::int64_t kAuditClockSkewSeconds = 300;
+inline constexpr std::int64_t kMaxAuditAgeSeconds = std::int64_t{30} * 86400;
+
+// One result as a probe submits it, as text: the target ("kind:value" or a bare value, read by
+// ParseTarget), the verdict's name, an RFC 3339 time, and the evidence as the text of a JSON
+// object ("" for none).
+struct AuditResultInput {
+  std::string target;
+  std::string verdict;
+  std::string measured_at;
+  std::string evidence;
+};
+
+// A compliance probe's run: the ISP organization it measured ("vantage": its exact name or
+// "#ID"), where it ran, the feed serial its targets came from, when it started and finished
+// (0: the earliest and the latest measured_at), and 1 to kMaxAuditResults results. A target may
+// appear more than once; the result measured last counts.
+struct AuditRunRequest {
+  std::string vantage;
+  std::string label;  // at most kMaxAuditLabel bytes of UTF-8, no control characters
+  std::optional<Serial> serial;
+  UnixTime started_at = 0;
+  UnixTime finished_at = 0;
+  std::vector<AuditResultInput> results;
+};
+
+// Why one result of a run was refused: its position, the field ("target", "verdict",
+// "measured_at", "evidence") and why.
+struct AuditItemError {
+  std::size_t index = 0;
+  std::string field;
+  std::string message;
+};
+
+// The outcome of Registry::SubmitAuditRun: the run as written, or nothing and the refused
+// results.
+struct AuditSubmission {
+  std::vector<AuditItemError> errors;
+  AuditRun run;                                             // id, counts and the rest, when written
+  std::array<std::int64_t, kProbeVerdictCount> verdicts{};  // results per verdict
+  bool ok() const { return errors.empty(); }
+};
+
+// Latest results counted per verdict (index: ProbeVerdict).
+using VerdictTally = std::array<std::int64_t, kProbeVerdictCount>;
+
+// One ISP's compliance: of the distinct targets of the isp view (of the one order asked for),
+// how many have each latest verdict and how many were never measured; how many items are late;
+// and, reported apart (without an order asked for), the latest results of targets outside the
+// view: no order in force has them any more (or never had).
+struct IspCompliance {
+  Id isp_org_id = 0;
+  std::string isp_org;
+  std::int64_t targets = 0;
+  VerdictTally verdicts{};
+  std::int64_t not_measured = 0;
+  std::int64_t late = 0;
+  VerdictTally outside_view{};
+};
+
+// One ISP's compliance with one order: of the order's items in the isp view, how many have each
+// latest verdict, how many were never measured, how many are late.
+struct OrderCompliance {
+  Id order_id = 0;
+  std::string order_body;
+  std::string order_reference;
+  Id isp_org_id = 0;
+  std::string isp_org;
+  std::int64_t items = 0;
+  VerdictTally verdicts{};
+  std::int64_t not_measured = 0;
+  std::int64_t late = 0;
+};
+
+// A compliance report (Registry::ComplianceReport) at one time and serial: per ISP (every ISP
+// organization, by id), per order and ISP (the orders each ISP was measured on, or the one order
+// asked for with every ISP; by order, then ISP) and the late items (by ISP, order, target).
+struct Compliance {
+  UnixTime at = 0;
+  Serial serial = 0;
+  std::vector<IspCompliance> isps;
+  std::vector<OrderCompliance> orders;
+  std::vector<LateItem> late;
+};
+
 class Registry {
  public:
   Registry(Store& store, const Clock& clock, RegistryOptions options = {});
@@ -374,6 +466,26 @@ class Registry {
                               std::string_view reason, std::span<const Target> targets);
   Result<Appeal> GetAppeal(Id appeal_id);
   Result<std::vector<Appeal>> ListAppeals(const AppealFilter& filter);
+
+  // Compliance probes (compliance.cc). SubmitAuditRun checks the run (the vantage names an ISP
+  // organization, else InvalidArgument "vantage: ..."; label, serial, times) and every result (its
+  // target parses, its verdict is one of the seven, measured_at is a time within the run, at most
+  // kAuditClockSkewSeconds ahead of now and kMaxAuditAgeSeconds old, its evidence a JSON object of
+  // at most kMaxAuditEvidence bytes). Then it writes the run and all its results in one
+  // transaction with an audit entry ("audit.submit"), or nothing, the refused results listed.
+  // Each result notes whether its target was in force in the isp view. `submitter_org_id` is the
+  // submitting organization (0: the command line).
+  Result<AuditSubmission> SubmitAuditRun(std::string_view actor, Id submitter_org_id,
+                                         const AuditRunRequest& request);
+  Result<std::vector<AuditRun>> ListAuditRuns(const AuditRunFilter& filter);
+  // The ISP organization named `name_or_id` (its exact name, or "#ID"): NotFound when none has
+  // that name or id, InvalidArgument when it is not an ISP.
+  Result<Organization> FindIsp(std::string_view name_or_id);
+  // Compliance per ISP and per order from each (ISP, target)'s latest result, for one ISP
+  // organization (or every one) and one order (or every one); `late` lists the items whose latest
+  // verdict is accessible and was measured after the item's acknowledgement deadline (the one
+  // Overdue uses). NotFound for an unknown order.
+  Result<Compliance> ComplianceReport(std::optional<Id> isp_org_id, std::optional<Id> order_id);
 
   const Clock& clock() const { return clock_; }
 

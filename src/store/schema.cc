@@ -354,7 +354,54 @@ CREATE TRIGGER order_targets_lift_final
   BEGIN SELECT RAISE(ABORT, 'a lifted or lapsed target stays lifted'); END;
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations = {{
+// Version 8: compliance probes' results (issue 7). A run is what one probe submitted at once:
+// who (the submitting organization, NULL for the command line, and the actor), the ISP
+// organization whose network it measured, where it ran (label), the feed serial its targets came
+// from, and when. A result is one target's verdict; isp_org_id repeats its run's ISP, copied by
+// the insert from the run, so that "the latest result per (ISP, target)" is one index range
+// (audit_results_latest). Targets are kept as text, not as `targets` rows: a probe may measure
+// what no order names (any longer). Both tables only grow, like `audit`.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE audit_runs (
+  id                INTEGER PRIMARY KEY,
+  submitter_org_id  INTEGER REFERENCES organizations (id),
+  actor             TEXT NOT NULL CHECK (length(actor) > 0),
+  isp_org_id        INTEGER NOT NULL REFERENCES organizations (id),
+  label             TEXT NOT NULL DEFAULT '' CHECK (length(CAST(label AS BLOB)) <= 200),
+  serial            INTEGER CHECK (serial IS NULL OR serial >= 0),
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER NOT NULL,
+  submitted_at      INTEGER NOT NULL,
+  CHECK (finished_at >= started_at)
+);
+CREATE INDEX audit_runs_by_isp ON audit_runs (isp_org_id, id);
+
+CREATE TABLE audit_results (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES audit_runs (id),
+  isp_org_id    INTEGER NOT NULL REFERENCES organizations (id),
+  target_kind   TEXT NOT NULL CHECK (target_kind = 'domain' OR target_kind = 'domain-tree' OR target_kind = 'url' OR target_kind = 'ip' OR target_kind = 'cidr' OR target_kind = 'app' OR target_kind = 'search'),
+  target_value  TEXT NOT NULL CHECK (length(target_value) > 0),
+  verdict       TEXT NOT NULL CHECK (verdict = 'blocked-dns' OR verdict = 'blocked-ip' OR verdict = 'blocked-sni' OR verdict = 'blocked-http' OR verdict = 'accessible' OR verdict = 'down' OR verdict = 'inconclusive'),
+  measured_at   INTEGER NOT NULL,
+  evidence      TEXT NOT NULL DEFAULT '{}' CHECK (length(CAST(evidence AS BLOB)) <= 4096),
+  in_force      INTEGER NOT NULL CHECK (in_force IN (0, 1))
+);
+CREATE INDEX audit_results_by_run ON audit_results (run_id);
+CREATE INDEX audit_results_latest
+  ON audit_results (isp_org_id, target_kind, target_value, measured_at, id);
+
+CREATE TRIGGER audit_runs_append_only_u BEFORE UPDATE ON audit_runs
+  BEGIN SELECT RAISE(ABORT, 'audit runs are append-only'); END;
+CREATE TRIGGER audit_runs_append_only_d BEFORE DELETE ON audit_runs
+  BEGIN SELECT RAISE(ABORT, 'audit runs are append-only'); END;
+CREATE TRIGGER audit_results_append_only_u BEFORE UPDATE ON audit_results
+  BEGIN SELECT RAISE(ABORT, 'audit results are append-only'); END;
+CREATE TRIGGER audit_results_append_only_d BEFORE DELETE ON audit_results
+  BEGIN SELECT RAISE(ABORT, 'audit results are append-only'); END;
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations = {{
     {1, "registry core: organizations, targets, orders, referrals, in-force set, audit", kV1},
     {2, "registry identity", kV2},
     {3, "access tokens and acknowledgements", kV3},
@@ -362,6 +409,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {5, "collateral-damage guard: data sets and overrides", kV5},
     {6, "appeals, and targets lifted on appeal", kV6},
     {7, "held changes; lapsed and re-confirmed order targets", kV7},
+    {8, "compliance probes: audit runs and their results", kV8},
 }};
 
 }  // namespace

@@ -70,6 +70,26 @@ constexpr std::string_view kInForceSelect =
     "FROM order_targets ot JOIN orders o ON o.id = ot.order_id "
     "JOIN targets t ON t.id = ot.target_id WHERE o.state = 'in-force' AND ot.lifted_at IS NULL ";
 
+// The target kinds a view carries, as a condition on t.kind: "(t.kind = 'domain' OR ...)".
+std::string CarriesSql(Scope scope) {
+  std::string kinds;
+  for (int t = 0; t < kTargetKindCount; ++t) {
+    if (!ScopeCarries(scope, static_cast<TargetKind>(t))) continue;
+    if (!kinds.empty()) kinds += " OR ";
+    kinds += "t.kind = '" + std::string(TargetKindName(static_cast<TargetKind>(t))) + "'";
+  }
+  return "(" + kinds + ")";
+}
+
+// When an (order, target) item entered the in-force set, over order_targets `ot` and orders `o`
+// (see OverdueItemsSql), and its deadline: the live deadline (parameter `live`) for orders with
+// any of the live categories (parameter `cats`), else the default one (parameter `other`).
+constexpr std::string_view kItemSinceSql = "MAX(ot.added_at, o.updated_at)";
+std::string ItemDeadlineSql(int cats, int live, int other) {
+  return std::string(kItemSinceSql) + " + CASE WHEN (o.categories & ?" + std::to_string(cats) +
+         ") <> 0 THEN ?" + std::to_string(live) + " ELSE ?" + std::to_string(other) + " END";
+}
+
 // Overdue items: for each intermediary organization, the in-force (target, order) pairs of its
 // view with their deadline and acknowledgement. A pair entered the in-force set at the later of
 // the time its target was attached and the time its order last came into force (the order's
@@ -87,13 +107,7 @@ const std::string& OverdueItemsSql() {
       if (!scope) continue;
       const std::string name = "'" + std::string(Name(kind)) + "'";
       scope_bit += " WHEN " + name + " THEN " + std::to_string(Bit(*scope));
-      std::string kinds;
-      for (int t = 0; t <= static_cast<int>(TargetKind::kSearch); ++t) {
-        if (!ScopeCarries(*scope, static_cast<TargetKind>(t))) continue;
-        if (!kinds.empty()) kinds += " OR ";
-        kinds += "t.kind = '" + std::string(TargetKindName(static_cast<TargetKind>(t))) + "'";
-      }
-      carries += " WHEN " + name + " THEN (" + kinds + ")";
+      carries += " WHEN " + name + " THEN " + CarriesSql(*scope);
       if (!intermediary.empty()) intermediary += " OR ";
       intermediary += "g.kind = " + name;
     }
@@ -101,9 +115,9 @@ const std::string& OverdueItemsSql() {
     carries += " ELSE 0 END";
     return "WITH items AS (SELECT g.id AS org_id, g.name AS org_name, g.kind AS org_kind, "
            "o.id AS order_id, o.body AS body, o.reference AS reference, t.kind AS tkind, "
-           "t.value AS tvalue, MAX(ot.added_at, o.updated_at) AS since, "
-           "MAX(ot.added_at, o.updated_at) + CASE WHEN (o.categories & ?4) <> 0 THEN ?5 ELSE ?6 "
-           "END AS deadline, a.status AS status, a.reason AS reason, a.note AS note, a.at AS at "
+           "t.value AS tvalue, " +
+           std::string(kItemSinceSql) + " AS since, " + ItemDeadlineSql(4, 5, 6) +
+           " AS deadline, a.status AS status, a.reason AS reason, a.note AS note, a.at AS at "
            "FROM organizations g "
            "JOIN orders o ON o.state = 'in-force' AND (o.scope & (" +
            scope_bit +
@@ -119,6 +133,28 @@ const std::string& OverdueItemsSql() {
   }();
   return sql;
 }
+
+// Compliance reports. The latest result of each (ISP, target) -- the greatest measured_at, of
+// equal ones the last inserted -- found along the audit_results_latest index; ?1 the ISP
+// organization (0: every one).
+constexpr std::string_view kLatestResultsCte =
+    "WITH latest AS (SELECT isp_org_id, target_kind, target_value, verdict, measured_at, run_id "
+    "FROM (SELECT isp_org_id, target_kind, target_value, verdict, measured_at, run_id, "
+    "ROW_NUMBER() OVER (PARTITION BY isp_org_id, target_kind, target_value "
+    "ORDER BY measured_at DESC, id DESC) AS rn FROM audit_results "
+    "WHERE ?1 = 0 OR isp_org_id = ?1) WHERE rn = 1) ";
+
+// The isp view's items: in-force pairs under orders scoped to isp, of a kind the isp view carries
+// (an ISP's items in the overdue report), as targets `t`, order_targets `ot` and orders `o`.
+// kOfLatest ties them to a latest result `l`.
+const std::string& IspItemsSql() {
+  static const std::string sql =
+      "targets t JOIN order_targets ot ON ot.target_id = t.id AND ot.lifted_at IS NULL "
+      "JOIN orders o ON o.id = ot.order_id AND o.state = 'in-force' AND (o.scope & " +
+      std::to_string(Bit(Scope::kIsp)) + ") <> 0 AND " + CarriesSql(Scope::kIsp) + " ";
+  return sql;
+}
+constexpr std::string_view kOfLatest = "t.kind = l.target_kind AND t.value = l.target_value ";
 
 Result<ApiToken> ReadApiToken(const sqlite::Statement& s) {
   ApiToken t;
@@ -1067,6 +1103,169 @@ class SqliteTransaction final : public Transaction {
     ASSIGN_OR_RETURN(std::optional<Appeal> found, FindAppeal(a.id));
     if (!found) return Status::NotFound("there is no appeal " + std::to_string(a.id));
     return Status::FailedPrecondition("appeal " + std::to_string(a.id) + " was already decided");
+  }
+
+  Result<Id> InsertAuditRun(const AuditRun& r) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("INSERT INTO audit_runs (submitter_org_id, actor, isp_org_id, label, serial, "
+                    "started_at, finished_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    StatementScope scope(*s);
+    if (r.submitter_org_id != 0) {
+      s->Bind(1, r.submitter_org_id);
+    } else {
+      s->BindNull(1);
+    }
+    s->Bind(2, r.actor).Bind(3, r.isp_org_id).Bind(4, r.label);
+    if (r.serial) {
+      s->Bind(5, *r.serial);
+    } else {
+      s->BindNull(5);
+    }
+    s->Bind(6, r.started_at).Bind(7, r.finished_at).Bind(8, r.submitted_at);
+    RETURN_IF_ERROR(s->Run());
+    return db_.LastInsertRowid();
+  }
+
+  Status InsertAuditResult(Id run_id, const AuditResult& r) override {
+    RETURN_IF_ERROR(Writable());
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare("INSERT INTO audit_results (run_id, isp_org_id, target_kind, target_value, "
+                    "verdict, measured_at, evidence, in_force) SELECT id, isp_org_id, ?2, ?3, ?4, "
+                    "?5, ?6, ?7 FROM audit_runs WHERE id = ?1"));
+    StatementScope scope(*s);
+    s->Bind(1, run_id).Bind(2, TargetKindName(r.target.kind)).Bind(3, r.target.value);
+    s->Bind(4, Name(r.verdict)).Bind(5, r.measured_at).Bind(6, r.evidence);
+    s->Bind(7, std::int64_t{r.in_force ? 1 : 0});
+    RETURN_IF_ERROR(s->Run());
+    if (db_.Changes() != 1)
+      return Status::NotFound("there is no audit run " + std::to_string(run_id));
+    return Status::Ok();
+  }
+
+  Result<std::vector<AuditRun>> ListAuditRuns(const AuditRunFilter& f) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_.Prepare(
+            "SELECT r.id, COALESCE(r.submitter_org_id, 0), COALESCE(s.name, ''), r.actor, "
+            "r.isp_org_id, g.name, r.label, r.serial, r.started_at, r.finished_at, "
+            "r.submitted_at, (SELECT COUNT(*) FROM audit_results x WHERE x.run_id = r.id), "
+            "(SELECT COUNT(*) FROM audit_results x WHERE x.run_id = r.id AND x.in_force = 0) "
+            "FROM audit_runs r JOIN organizations g ON g.id = r.isp_org_id "
+            "LEFT JOIN organizations s ON s.id = r.submitter_org_id "
+            "WHERE (?1 = 0 OR r.isp_org_id = ?1) AND r.id > ?2 ORDER BY r.id LIMIT ?3"));
+    StatementScope scope(*s);
+    s->Bind(1, f.isp_org_id).Bind(2, f.after_id);
+    s->Bind(3, f.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(f.limit));
+    return Rows<AuditRun>(*s, [](const Statement& st) -> Result<AuditRun> {
+      AuditRun r;
+      r.id = st.Int(0);
+      r.submitter_org_id = st.Int(1);
+      r.submitter_org = st.Text(2);
+      r.actor = st.Text(3);
+      r.isp_org_id = st.Int(4);
+      r.isp_org = st.Text(5);
+      r.label = st.Text(6);
+      if (!st.IsNull(7)) r.serial = st.Int(7);
+      r.started_at = st.Int(8);
+      r.finished_at = st.Int(9);
+      r.submitted_at = st.Int(10);
+      r.results = st.Int(11);
+      r.not_in_force = st.Int(12);
+      return r;
+    });
+  }
+
+  Result<std::vector<VerdictCount>> CountLatestVerdicts(const ComplianceQuery& q) override {
+    // ?1 ISP, ?2 order. Per ISP over the view's distinct targets; per ISP and order over its
+    // items; per ISP over the targets outside the view (any order).
+    static const std::string kInView =
+        std::string(kLatestResultsCte) +
+        "SELECT l.isp_org_id, 0, 1, l.verdict, COUNT(*) FROM latest l WHERE EXISTS (SELECT 1 "
+        "FROM " +
+        IspItemsSql() + "WHERE " + std::string(kOfLatest) +
+        "AND (?2 = 0 OR o.id = ?2)) GROUP BY l.isp_org_id, l.verdict";
+    static const std::string kByOrder =
+        std::string(kLatestResultsCte) +
+        "SELECT l.isp_org_id, o.id, 1, l.verdict, COUNT(*) FROM latest l JOIN " + IspItemsSql() +
+        "WHERE " + std::string(kOfLatest) +
+        "AND (?2 = 0 OR o.id = ?2) GROUP BY l.isp_org_id, o.id, l.verdict";
+    static const std::string kOutside =
+        std::string(kLatestResultsCte) +
+        "SELECT l.isp_org_id, 0, 0, l.verdict, COUNT(*) FROM latest l WHERE NOT EXISTS (SELECT 1 "
+        "FROM " +
+        IspItemsSql() + "WHERE " + std::string(kOfLatest) + ") GROUP BY l.isp_org_id, l.verdict";
+    std::vector<VerdictCount> out;
+    for (const std::string* sql : {&kInView, &kByOrder, &kOutside}) {
+      ASSIGN_OR_RETURN(Statement * s, db_.Prepare(*sql));
+      StatementScope scope(*s);
+      s->Bind(1, q.isp_org_id);
+      if (sql != &kOutside) s->Bind(2, q.order_id);
+      ASSIGN_OR_RETURN(std::vector<VerdictCount> rows,
+                       Rows<VerdictCount>(*s, [](const Statement& st) -> Result<VerdictCount> {
+                         VerdictCount c;
+                         c.isp_org_id = st.Int(0);
+                         c.order_id = st.Int(1);
+                         c.in_view = st.Int(2) != 0;
+                         ASSIGN_OR_RETURN(c.verdict, ParseProbeVerdict(st.TextView(3)));
+                         c.count = st.Int(4);
+                         return c;
+                       }));
+      out.insert(out.end(), rows.begin(), rows.end());
+    }
+    return out;
+  }
+
+  Result<std::vector<LateItem>> ListLateItems(const ComplianceQuery& q) override {
+    // ?1 ISP, ?2 order, ?3 live categories, ?4 live deadline, ?5 default deadline.
+    static const std::string kSql =
+        std::string(kLatestResultsCte) +
+        "SELECT l.isp_org_id, g.name, o.id, o.body, o.reference, t.kind, t.value, " +
+        std::string(kItemSinceSql) + ", " + ItemDeadlineSql(3, 4, 5) +
+        ", l.measured_at, l.run_id, COALESCE(a.status, '') FROM latest l "
+        "JOIN organizations g ON g.id = l.isp_org_id JOIN " +
+        IspItemsSql() +
+        "LEFT JOIN acknowledgements a ON a.org_id = l.isp_org_id AND a.order_id = o.id "
+        "AND a.target_id = t.id WHERE " +
+        std::string(kOfLatest) +
+        "AND (?2 = 0 OR o.id = ?2) AND l.verdict = 'accessible' AND l.measured_at > " +
+        ItemDeadlineSql(3, 4, 5) + " ORDER BY l.isp_org_id, o.id, t.kind, t.value";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->Bind(1, q.isp_org_id).Bind(2, q.order_id).Bind(3, std::int64_t{q.live_categories});
+    s->Bind(4, q.live_deadline_seconds).Bind(5, q.default_deadline_seconds);
+    return Rows<LateItem>(*s, [](const Statement& st) -> Result<LateItem> {
+      LateItem i;
+      i.isp_org_id = st.Int(0);
+      i.isp_org = st.Text(1);
+      i.order_id = st.Int(2);
+      i.order_body = st.Text(3);
+      i.order_reference = st.Text(4);
+      ASSIGN_OR_RETURN(i.target, ReadTarget(st, 5));
+      i.in_force_since = st.Int(7);
+      i.deadline = st.Int(8);
+      i.measured_at = st.Int(9);
+      i.run_id = st.Int(10);
+      i.acknowledged = st.Text(11);
+      return i;
+    });
+  }
+
+  Result<std::int64_t> CountIspViewTargets(Id order_id) override {
+    static const std::string kSql =
+        "SELECT COUNT(DISTINCT ot.target_id) FROM orders o "
+        "JOIN order_targets ot ON ot.order_id = o.id AND ot.lifted_at IS NULL "
+        "JOIN targets t ON t.id = ot.target_id "
+        "WHERE o.state = 'in-force' AND (o.scope & " +
+        std::to_string(Bit(Scope::kIsp)) + ") <> 0 AND " + CarriesSql(Scope::kIsp) +
+        " AND (?1 = 0 OR o.id = ?1)";
+    ASSIGN_OR_RETURN(Statement * s, db_.Prepare(kSql));
+    StatementScope scope(*s);
+    s->Bind(1, order_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : std::int64_t{0};
   }
 
   Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,

@@ -97,6 +97,54 @@ struct OverdueQuery {
   std::int64_t default_deadline_seconds = 0;
 };
 
+// Which audit runs ListAuditRuns returns, by id.
+struct AuditRunFilter {
+  Id isp_org_id = 0;      // runs that measured this ISP organization (0: any)
+  Id after_id = 0;        // ids greater than this (paging)
+  std::size_t limit = 0;  // 0: no limit
+};
+
+// What a compliance report reads (Transaction::CountLatestVerdicts, ListLateItems). The
+// results that count are the latest of each (ISP, target): the greatest measured_at, and of
+// equal ones the last submitted. The isp view's items are the (order, target) pairs in force
+// whose order's scope names isp and whose target kind the isp view carries; an item's deadline
+// is computed as OverdueQuery's (the time it entered the in-force set plus its order's deadline).
+struct ComplianceQuery {
+  Id isp_org_id = 0;  // 0: every ISP organization
+  Id order_id = 0;    // 0: every order
+  CategorySet live_categories = 0;
+  std::int64_t live_deadline_seconds = 0;
+  std::int64_t default_deadline_seconds = 0;
+};
+
+// A count of latest results by verdict: per ISP over the distinct targets of the isp view
+// (order_id 0, in_view), per ISP and order over the view's items (order_id set, in_view), or
+// per ISP over targets outside the view, which no order in force has (order_id 0, !in_view).
+struct VerdictCount {
+  Id isp_org_id = 0;
+  Id order_id = 0;
+  bool in_view = true;
+  ProbeVerdict verdict = ProbeVerdict::kInconclusive;
+  std::int64_t count = 0;
+};
+
+// An item of the isp view whose latest result for an ISP is `accessible`, measured after the
+// item's deadline.
+struct LateItem {
+  Id isp_org_id = 0;
+  std::string isp_org;
+  Id order_id = 0;
+  std::string order_body;
+  std::string order_reference;
+  Target target;
+  UnixTime in_force_since = 0;
+  UnixTime deadline = 0;
+  UnixTime measured_at = 0;  // of the latest result
+  Id run_id = 0;             // the run that carried it
+  // The ISP's acknowledgement of the item: "processed", "unprocessed" or "" (none).
+  std::string acknowledged;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -238,6 +286,19 @@ class Transaction {
   // Records the decision of a filed appeal (state, reason, decided_by, decided_at);
   // FailedPrecondition when it is not filed, NotFound when there is no such appeal.
   virtual Status DecideAppeal(const Appeal& decided) = 0;
+
+  // Compliance probes (schema version 8). InsertAuditResult copies the run's ISP onto the
+  // result. Runs are listed with their counts, by id.
+  virtual Result<Id> InsertAuditRun(const AuditRun& run) = 0;
+  virtual Status InsertAuditResult(Id run_id, const AuditResult& result) = 0;
+  virtual Result<std::vector<AuditRun>> ListAuditRuns(const AuditRunFilter& filter) = 0;
+  // The latest results counted by verdict (see VerdictCount): the three kinds of rows, by ISP,
+  // order and verdict. The rows outside the view ignore query.order_id.
+  virtual Result<std::vector<VerdictCount>> CountLatestVerdicts(const ComplianceQuery& query) = 0;
+  // Late items (see LateItem), by ISP, order and target.
+  virtual Result<std::vector<LateItem>> ListLateItems(const ComplianceQuery& query) = 0;
+  // How many distinct targets the isp view has, of one order (0: of all orders).
+  virtual Result<std::int64_t> CountIspViewTargets(Id order_id) = 0;
 
   // Acknowledgements: one row per (organization, order, target), replaced by a later one.
   virtual Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org_id, Id order_id,

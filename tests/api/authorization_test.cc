@@ -258,6 +258,22 @@ class AuthorizationTest : public ApiFixture {
                       return Request{"/v1/guard/overrides",
                                      R"({"target":")" + site + R"(","reason":"licensed mirror"})"};
                     }});
+    // Compliance probes: auditors (and authority admins) submit; the authority and auditors read.
+    const std::set<Role> compliance_readers = {Role::kAuthorityAdmin, Role::kAuthorityReviewer,
+                                               Role::kAuditor};
+    rows.push_back({"POST",
+                    "/v1/audit/runs",
+                    {Role::kAuthorityAdmin, Role::kAuditor},
+                    false,
+                    201,
+                    fixed("/v1/audit/runs",
+                          R"({"vantage":"ISP One","label":"lima-1","results":[{"target":)"
+                          R"("domain:stream.example","verdict":"blocked-dns","measured_at":")" +
+                              FormatTime(r_.clock().Now()) + R"("}]})")});
+    rows.push_back(
+        {"GET", "/v1/audit/runs", compliance_readers, false, 200, fixed("/v1/audit/runs")});
+    rows.push_back({"GET", "/v1/audit/report", compliance_readers, false, 200,
+                    fixed("/v1/audit/report?isp=ISP%20One")});
     // The public register, as JSON and as HTML.
     for (const char* path :
          {"/public/orders", "/public/orders/1", "/public/check?q=stream.example", "/register",

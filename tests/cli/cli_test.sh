@@ -719,4 +719,72 @@ serve_stop "serve --notice-listen"
 expect_exit 0 -- ap --json appeal list --state filed
 expect_eq "the HTTP appeal is in the registry" "$(json '[(a["name"], a["target"]) for a in d]')" "[('Op', None)]"
 
+echo "== compliance probes: audit submit, audit report, audit runs"
+co_db=$tmp/compliance.db
+co() { env INTERDICT_NOW=2026-10-01T10:00:00Z "$bin" --db "$co_db" "$@"; }
+co_late() { env INTERDICT_NOW=2026-10-01T11:00:00Z "$bin" --db "$co_db" "$@"; }
+expect_exit 0 -- co org add --kind isp --name "ISP One"
+expect_exit 0 -- co org add --kind isp --name "ISP Two"
+expect_exit 0 -- co org add --kind rightsholder --name IFPI
+expect_exit 0 -- co order create --body AGCOM --ref L1 --expires 2099-01-01 --category live-sports \
+  --scope isp --target live.example --target 203.0.113.9
+expect_exit 0 -- co order create --body Court --ref R1 --expires 2099-01-01 --category torrent \
+  --scope isp --target films.example --target play:com.pirate.app
+# As `audit run --output` writes them: one result per line (a blank line is skipped).
+printf '%s\n' \
+  '{"target":"domain:live.example","verdict":"accessible","measured_at":"2026-10-01T09:55:00Z","evidence":{"http":{"status":200}}}' \
+  '{"target":"ip:203.0.113.9","verdict":"blocked-ip","measured_at":"2026-10-01T09:56:00Z"}' \
+  '' \
+  '{"target":"gone.example","verdict":"down","measured_at":"2026-10-01T09:57:00Z","evidence":{}}' \
+  >"$tmp/probe1.jsonl"
+expect_exit 0 -- co audit submit "$tmp/probe1.jsonl" --vantage "ISP One" --label lima-1
+expect_eq "submitted" "$out" "run 1: 3 results for ISP One (1 not in force)"
+# A bad line: the file and the line named, nothing written.
+printf '%s\n' '{"target":"films.example","verdict":"blocked-dns","measured_at":"2026-10-01T09:58:00Z"}' \
+  '{"target":"films.example","verdict":"blocked","measured_at":"2026-10-01T09:58:00Z"}' \
+  >"$tmp/probe-bad.jsonl"
+expect_exit 2 -- co audit submit "$tmp/probe-bad.jsonl" --vantage "ISP One"
+expect_contains "bad verdict named with its line" "$err" \
+  "probe-bad.jsonl:2: verdict: unknown verdict \"blocked\""
+printf '%s\n' '{"target":"films.example","verdict":"down","measured":"2026-10-01T09:58:00Z"}' \
+  >"$tmp/probe-bad2.jsonl"
+expect_exit 2 -- co audit submit "$tmp/probe-bad2.jsonl" --vantage "ISP One"
+expect_contains "unknown field named with its line" "$err" "probe-bad2.jsonl:1: measured: is not a field"
+expect_exit 2 -- co audit submit "$tmp/probe1.jsonl" --vantage IFPI
+expect_contains "the vantage must be an ISP" "$err" 'vantage: "IFPI" is of kind rightsholder, not an isp'
+expect_exit 2 -- co audit submit "$tmp/probe1.jsonl" --vantage "ISP Three"
+expect_contains "an unknown ISP" "$err" 'vantage: there is no organization "ISP Three"'
+expect_exit 0 -- co --json audit runs
+expect_eq "one run only" \
+  "$(json '[(r["id"], r["vantage"], r["label"], r["results"], r["not_in_force"], r["submitted_by"]) for r in d]')" \
+  "[(1, 'ISP One', 'lima-1', 3, 1, None)]"
+# Still accessible after the live-sports deadline (30 minutes): late.
+printf '%s\n' '{"target":"live.example","verdict":"accessible","measured_at":"2026-10-01T10:45:00Z"}' \
+  >"$tmp/probe2.jsonl"
+expect_exit 0 -- co_late audit submit "$tmp/probe2.jsonl" --vantage "#1" --serial 2
+expect_exit 0 -- co_late --json audit report
+expect_eq "per ISP" \
+  "$(json '[(i["isp"], i["targets"], i["verdicts"]["accessible"], i["blocked"], i["not_measured"], i["late"], i["not_in_force"]["down"]) for i in d["isps"]]')" \
+  "[('ISP One', 3, 1, 1, 1, 1, 1), ('ISP Two', 3, 0, 0, 3, 0, 0)]"
+expect_eq "per order" \
+  "$(json '[(o["order_reference"], o["isp"], o["items"], o["not_measured"], o["late"]) for o in d["orders"]]')" \
+  "[('L1', 'ISP One', 2, 0, 1)]"
+expect_eq "late items" \
+  "$(json '[(l["isp"], l["order_reference"], l["target"], l["deadline"], l["measured"]) for l in d["late"]]')" \
+  "[('ISP One', 'L1', 'domain:live.example', '2026-10-01T10:30:00Z', '2026-10-01T10:45:00Z')]"
+expect_exit 0 -- co_late audit report --isp "ISP Two" --order R1
+expect_contains "text report" "$out" "ISP Two        1"
+expect_contains "text report: late" "$out" "late items (accessible, measured after their deadline): 0"
+expect_exit 2 -- co audit report --isp IFPI
+expect_contains "report: not an ISP" "$err" 'isp: "IFPI" is of kind rightsholder'
+expect_exit 2 -- co audit report --order R9
+expect_contains "report: unknown order" "$err" "--order: there is no order"
+# `audit` alone still lists the trail, with its own options.
+expect_exit 0 -- co --json audit --entity audit-run --id 2
+expect_eq "submission audited" \
+  "$(json '[(a["action"], a["actor"], a["detail"]["isp"], a["detail"]["serial"]) for a in d]')" \
+  "[('audit.submit', 'clerk', 'ISP One', 2)]"
+expect_exit 0 -- co audit
+expect_contains "audit trail" "$out" $'\taudit.submit\taudit-run 1'
+
 finish

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace interdict {
 namespace {
 
@@ -24,6 +26,23 @@ TEST(TypesTest, NamesRoundTrip) {
     const auto c = static_cast<Category>(i);
     EXPECT_EQ(*ParseCategory(Name(c)), c);
   }
+}
+
+TEST(TypesTest, VerdictsAreTheProbeContractsSevenNames) {
+  const std::vector<std::string_view> names = {"blocked-dns",  "blocked-ip", "blocked-sni",
+                                               "blocked-http", "accessible", "down",
+                                               "inconclusive"};
+  ASSERT_EQ(names.size(), static_cast<std::size_t>(kProbeVerdictCount));
+  for (int i = 0; i < kProbeVerdictCount; ++i) {
+    const auto v = static_cast<ProbeVerdict>(i);
+    EXPECT_EQ(Name(v), names[static_cast<std::size_t>(i)]);
+    EXPECT_EQ(*ParseProbeVerdict(Name(v)), v);
+    EXPECT_EQ(IsBlocked(v), names[static_cast<std::size_t>(i)].starts_with("blocked-"));
+  }
+  Result<ProbeVerdict> bad = ParseProbeVerdict("blocked");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("inconclusive"), std::string::npos);
+  EXPECT_FALSE(ParseProbeVerdict("Accessible").ok());
 }
 
 TEST(TypesTest, UnknownNamesListTheValidOnes) {

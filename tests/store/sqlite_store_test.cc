@@ -175,6 +175,55 @@ TEST_F(SqliteStoreTest, AppendOnlyTablesRefuseChangesFromAnyone) {
   EXPECT_EQ(RawExec("INSERT INTO serials VALUES (2, 1, 'x', 'next')"), SQLITE_OK);
 }
 
+// Probe results (schema version 8) only grow, and each carries its run's ISP.
+TEST_F(SqliteStoreTest, AuditRunsAndResultsAreAppendOnly) {
+  Id run = 0;
+  ASSERT_TRUE(store_
+                  ->Transact([&](Transaction& tx) -> Status {
+                    ASSIGN_OR_RETURN(Id isp, tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}));
+                    AuditRun r;
+                    r.actor = "probe";
+                    r.isp_org_id = isp;
+                    r.started_at = 10;
+                    r.finished_at = 20;
+                    r.submitted_at = 30;
+                    ASSIGN_OR_RETURN(run, tx.InsertAuditRun(r));
+                    AuditResult result;
+                    result.target = {TargetKind::kDomain, "x.example"};
+                    result.verdict = ProbeVerdict::kBlockedDns;
+                    result.measured_at = 15;
+                    return tx.InsertAuditResult(run, result);
+                  })
+                  .ok());
+  Status missing = store_->Transact([](Transaction& tx) {
+    return tx.InsertAuditResult(99, AuditResult{{TargetKind::kDomain, "y.example"}});
+  });
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
+  Result<std::vector<AuditRun>> runs = Status::Internal("unread");
+  ASSERT_TRUE(store_
+                  ->Read([&](Transaction& tx) -> Status {
+                    runs = tx.ListAuditRuns({});
+                    return runs.status();
+                  })
+                  .ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().isp_org, "ISP");
+  EXPECT_EQ(runs->front().results, 1);
+  EXPECT_EQ(runs->front().not_in_force, 1);
+  EXPECT_FALSE(runs->front().serial.has_value());
+  std::string err;
+  EXPECT_NE(RawExec("UPDATE audit_results SET verdict = 'accessible'", &err), SQLITE_OK);
+  EXPECT_NE(err.find("append-only"), std::string::npos) << err;
+  EXPECT_NE(RawExec("DELETE FROM audit_results"), SQLITE_OK);
+  EXPECT_NE(RawExec("UPDATE audit_runs SET label = 'edited'"), SQLITE_OK);
+  EXPECT_NE(RawExec("DELETE FROM audit_runs"), SQLITE_OK);
+  EXPECT_EQ(RawExec("SELECT isp_org_id FROM audit_results WHERE isp_org_id = 1"), SQLITE_OK);
+  EXPECT_NE(
+      RawExec("INSERT INTO audit_results (run_id, isp_org_id, target_kind, target_value, "
+              "verdict, measured_at, in_force) VALUES (1, 1, 'domain', 'z', 'blocked', 1, 0)"),
+      SQLITE_OK);  // not one of the seven verdicts
+}
+
 TEST_F(SqliteStoreTest, ReadTransactionsRefuseWrites) {
   Status st = store_->Read([](Transaction& tx) {
     return tx.InsertOrganization({0, OrgKind::kIsp, "ISP", 1}).status();

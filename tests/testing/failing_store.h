@@ -206,6 +206,26 @@ class FailingTransaction final : public Transaction {
     RETURN_IF_ERROR(Tick());
     return in_.RevokeApiToken(id, at);
   }
+  Result<Id> InsertAuditRun(const AuditRun& r) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertAuditRun(r);
+  }
+  Status InsertAuditResult(Id run, const AuditResult& r) override {
+    RETURN_IF_ERROR(Tick());
+    return in_.InsertAuditResult(run, r);
+  }
+  Result<std::vector<AuditRun>> ListAuditRuns(const AuditRunFilter& f) override {
+    return in_.ListAuditRuns(f);
+  }
+  Result<std::vector<VerdictCount>> CountLatestVerdicts(const ComplianceQuery& q) override {
+    return in_.CountLatestVerdicts(q);
+  }
+  Result<std::vector<LateItem>> ListLateItems(const ComplianceQuery& q) override {
+    return in_.ListLateItems(q);
+  }
+  Result<std::int64_t> CountIspViewTargets(Id order) override {
+    return in_.CountIspViewTargets(order);
+  }
   Result<std::optional<Acknowledgement>> FindAcknowledgement(Id org, Id order, Id t) override {
     return in_.FindAcknowledgement(org, order, t);
   }
