@@ -2,40 +2,10 @@
 
 #include <cstdint>
 
+#include "core/utf8.h"
+
 namespace interdict::api {
 namespace {
-
-// The length of the well-formed UTF-8 sequence at the start of `s` (1 to 4), or 0.
-std::size_t Utf8Length(std::string_view s) {
-  const auto c = static_cast<unsigned char>(s[0]);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  std::uint32_t min = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0) {
-    n = 2;
-    cp = c & 0x1fu;
-    min = 0x80;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3;
-    cp = c & 0x0fu;
-    min = 0x800;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4;
-    cp = c & 0x07u;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto cc = static_cast<unsigned char>(s[i]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3fu);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
 
 constexpr std::string_view kStyle =
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
@@ -50,7 +20,7 @@ constexpr std::string_view kStyle =
 void AppendHtml(std::string& out, std::string_view text) {
   while (!text.empty()) {
     const char ch = text.front();
-    const std::size_t n = Utf8Length(text);
+    const std::size_t n = Utf8SequenceLength(text);
     if (n == 0) {
       out += "\xef\xbf\xbd";  // U+FFFD
       text.remove_prefix(1);

@@ -74,6 +74,11 @@ struct Env {
   testing::Origin filtered{loop.ioc(), "127.0.0.5", main.http_port(), main.https_port(), cert,
                            false,      true,        /*drop_isp=*/true};
   Env() { loop.Start(); }
+  // The loop's thread must be gone before the servers it runs are destroyed (members go in
+  // reverse order, the loop last).
+  ~Env() { loop.Stop(); }
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
 };
 
 Env* env_ = nullptr;
