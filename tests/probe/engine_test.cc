@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -82,13 +84,33 @@ struct Env {
 };
 
 Env* env_ = nullptr;
+std::string env_error_;
 
 class ProbeEngineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { env_ = new Env(); }
+  // The kernel picks the first servers' ports; the others reuse those numbers on other
+  // addresses (and the DNS server its UDP port for TCP), where a test running in parallel may
+  // hold one: then the whole set is made again on new ports. A suite that cannot start fails
+  // every test (gtest would otherwise report them skipped, and ctest count that as a pass).
+  static void SetUpTestSuite() {
+    for (int attempt = 1; env_ == nullptr && env_error_.empty(); ++attempt) {
+      try {
+        env_ = new Env();
+      } catch (const boost::system::system_error& e) {
+        if (e.code() != boost::asio::error::address_in_use || attempt == 20) {
+          env_error_ = e.what();
+        }
+      } catch (const std::exception& e) {
+        env_error_ = e.what();
+      }
+    }
+  }
   static void TearDownTestSuite() {
     delete env_;
     env_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(env_, nullptr) << "the test servers did not start: " << env_error_;
   }
 
   static ProbeOptions Options(bool control = true) {
