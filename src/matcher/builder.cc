@@ -424,7 +424,7 @@ void FillFilter(const std::vector<TableKey>& keys, Compiled* c) {
             fmt::kFilterBlockWords;
     const auto key = static_cast<std::uint32_t>(k.fp >> 32);
     for (std::uint32_t i = 0; i < fmt::kFilterBlockWords; ++i) {
-      block[i] |= 1U << ((key * fmt::kFilterSalts[i]) >> 27);
+      block[i] |= 1U << fmt::FilterBit(key, i);
     }
   }
 }

@@ -124,7 +124,7 @@ class SnapshotImage {
     std::uint32_t all = 1;
 #pragma GCC unroll 4
     for (std::uint32_t i = 0; i < fmt::kFilterBlockWords; ++i) {
-      all &= block[i] >> ((key * fmt::kFilterSalts[i]) >> 27);
+      all &= block[i] >> fmt::FilterBit(key, i);
     }
     return (all & 1U) != 0;
   }

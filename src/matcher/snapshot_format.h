@@ -34,7 +34,7 @@
 namespace interdict::matcher_format {
 
 inline constexpr char kMagic[8] = {'I', 'N', 'T', 'D', 'M', 'A', 'T', 'C'};
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::uint32_t kBucketSlots = 5;
 inline constexpr std::uint32_t kNone = 0xffffffffU;
 inline constexpr std::uint64_t kSectionAlign = 64;
@@ -96,9 +96,12 @@ static_assert(sizeof(Bucket) == 64, "a bucket is one cache line");
 
 inline constexpr std::uint32_t kFilterBitsPerKey = 12;
 inline constexpr std::uint32_t kFilterBlockWords = 4;
-// Odd multipliers that pick a key's bit in each word of its block.
-inline constexpr std::uint32_t kFilterSalts[kFilterBlockWords] = {0x9e3779b1U, 0x85ebca77U,
-                                                                  0xc2b2ae3dU, 0x27d4eb2fU};
+// The bit a key sets in word `word` of its block: five bits of the key's fingerprint per word,
+// its bits 32-51 (the block is chosen by bits 0-31; the fingerprint is a full-width hash, so
+// the fields are independent).
+inline constexpr std::uint32_t FilterBit(std::uint32_t key, std::uint32_t word) {
+  return (key >> (5 * word)) & 31U;
+}
 
 struct Extra {
   std::uint32_t exact;      // answer of the exact rule on this key, or kNone
