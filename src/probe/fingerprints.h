@@ -22,7 +22,7 @@
 
 namespace interdict::probe {
 
-inline constexpr std::size_t kFingerprintBodyBytes = 64 * 1024;
+inline constexpr std::size_t kFingerprintBodyBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxFingerprintText = 1024;
 inline constexpr std::size_t kMaxFingerprints = 10000;
 

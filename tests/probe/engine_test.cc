@@ -133,6 +133,7 @@ class ProbeEngineTest : public ::testing::Test {
   static std::map<std::string, ProbeResult> Probe(const ProbeOptions& o,
                                                   const std::vector<std::string>& texts) {
     std::vector<Target> targets;
+    targets.reserve(texts.size());
     for (const std::string& t : texts) targets.push_back(*ParseTarget(t));
     Result<std::unique_ptr<Prober>> prober = Prober::Create(o);
     EXPECT_TRUE(prober.ok()) << prober.status().message();
@@ -290,8 +291,6 @@ TEST_F(ProbeEngineTest, WithoutControlNothingIsBlockedByComparison) {
 TEST_F(ProbeEngineTest, RateLimitPacesStarts) {
   ProbeOptions o = Options();
   o.rate = 20;  // one start every 50 ms
-  std::vector<std::string> targets;
-  for (int i = 0; i < 6; ++i) targets.push_back("domain:nx.test");
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Target> list(6, *ParseTarget("domain:nx.test"));
   std::size_t done = 0;
@@ -299,7 +298,7 @@ TEST_F(ProbeEngineTest, RateLimitPacesStarts) {
   ASSERT_TRUE(prober.ok());
   ASSERT_TRUE((*prober)
                   ->Run(list,
-                        [&](std::size_t, ProbeResult r) {
+                        [&](std::size_t, const ProbeResult& r) {
                           EXPECT_EQ(r.verdict, Verdict::kBlockedDns);
                           ++done;
                         })
@@ -335,15 +334,17 @@ TEST_F(ProbeEngineTest, Throughput) {
   std::vector<Target> list;
   const char* kinds[] = {"domain:ok.test",  "domain:nx.test",   "domain:notfound.test",
                          "domain:451.test", "domain:zero.test", "domain:down.test"};
+  list.reserve(1200);
   for (int i = 0; i < 1200; ++i) list.push_back(*ParseTarget(kinds[i % 6]));
   std::array<int, kVerdictCount> counts{};
   auto prober = Prober::Create(o);
   ASSERT_TRUE(prober.ok());
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE((*prober)
-                  ->Run(list, [&](std::size_t,
-                                  ProbeResult r) { ++counts[static_cast<std::size_t>(r.verdict)]; })
-                  .ok());
+  ASSERT_TRUE(
+      (*prober)
+          ->Run(list, [&](std::size_t,
+                          const ProbeResult& r) { ++counts[static_cast<std::size_t>(r.verdict)]; })
+          .ok());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("probe throughput: %zu targets in %.2f s = %.0f targets/min\n", list.size(), s,
               static_cast<double>(list.size()) * 60.0 / s);
