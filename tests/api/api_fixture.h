@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +24,24 @@ using feed::feedtest::TestRegistry;
 using http::test_client::Client;
 using http::test_client::Get;
 using http::test_client::Response;
+
+// A response's body as JSON; a body that is not JSON fails the test and gives null.
+inline boost::json::value Body(const Response& r) {
+  try {
+    return boost::json::parse(r.body);
+  } catch (const std::exception&) {
+    ADD_FAILURE() << "not JSON: " << r.body.substr(0, 200);
+    return nullptr;
+  }
+}
+
+// The field an error response names ({"error":{"field":...}}), or "".
+inline std::string Field(const Response& r) {
+  const boost::json::value v = Body(r);
+  const boost::json::value* e = v.is_object() ? v.as_object().if_contains("error") : nullptr;
+  if (e == nullptr || !e->is_object() || !e->as_object().contains("field")) return "";
+  return std::string(e->as_object().at("field").as_string());
+}
 
 // A registry with one organization of each kind and a token for each role, and the API served.
 class ApiFixture : public ::testing::Test {

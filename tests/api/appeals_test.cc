@@ -12,22 +12,6 @@ namespace {
 namespace json = boost::json;
 using feed::feedtest::T;
 
-json::value Body(const Response& r) {
-  try {
-    return json::parse(r.body);
-  } catch (const std::exception&) {
-    ADD_FAILURE() << "not JSON: " << r.body.substr(0, 200);
-    return nullptr;
-  }
-}
-
-std::string Field(const Response& r) {
-  const json::value v = Body(r);
-  const json::value* e = v.is_object() ? v.as_object().if_contains("error") : nullptr;
-  if (e == nullptr || !e->as_object().contains("field")) return "";
-  return std::string(e->as_object().at("field").as_string());
-}
-
 class AppealApiTest : public ApiFixture {
  protected:
   // An appeal body against `order` (0: none), with `target` ("" for none).

@@ -13,22 +13,6 @@ namespace json = boost::json;
 using feed::feedtest::kDay;
 using feed::feedtest::kNow;
 
-json::value Body(const Response& r) {
-  try {
-    return json::parse(r.body);
-  } catch (const std::exception&) {
-    ADD_FAILURE() << "not JSON: " << r.body.substr(0, 200);
-    return nullptr;
-  }
-}
-
-std::string Field(const Response& r) {
-  const json::value v = Body(r);
-  const json::value* e = v.is_object() ? v.as_object().if_contains("error") : nullptr;
-  if (e == nullptr || !e->as_object().contains("field")) return "";
-  return std::string(e->as_object().at("field").as_string());
-}
-
 class AuditApiTest : public ApiFixture {
  protected:
   // One result as the probe sends it.

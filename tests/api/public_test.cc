@@ -14,15 +14,6 @@ namespace json = boost::json;
 using feed::feedtest::T;
 using htmltest::HtmlProblem;
 
-json::value Body(const Response& r) {
-  try {
-    return json::parse(r.body);
-  } catch (const std::exception&) {
-    ADD_FAILURE() << "not JSON: " << r.body.substr(0, 200);
-    return nullptr;
-  }
-}
-
 // A reference and a body made to break a page that forgot to escape them.
 constexpr std::string_view kHostileReference = R"(<script>alert("x")</script>&'q')";
 constexpr std::string_view kHostileBody = R"(Tribunal "<b>Uno</b>" & co)";

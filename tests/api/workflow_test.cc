@@ -16,22 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::value Body(const Response& r) {
-  try {
-    return json::parse(r.body);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not JSON: " << r.body.substr(0, 200);
-    return nullptr;
-  }
-}
-
-std::string Field(const Response& r) {
-  json::value v = Body(r);
-  const json::value* f = v.is_object() ? v.as_object().if_contains("error") : nullptr;
-  if (f == nullptr || !f->as_object().contains("field")) return "";
-  return std::string(f->as_object().at("field").as_string());
-}
-
 class WorkflowApiTest : public ApiFixture {
  protected:
   // A referral from IFPI of `targets` (JSON array text); returns its id.
