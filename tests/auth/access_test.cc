@@ -10,6 +10,7 @@
 
 #include "core/digest.h"
 #include "registry/registry.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -21,11 +22,7 @@ constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 constexpr std::string_view kActor = "tester";
 
-Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 std::string Hex(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -18,6 +18,7 @@
 #include "feed/view.h"
 #include "registry/registry.h"
 #include "store/store.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -39,11 +40,7 @@ constexpr UnixTime kNow = 1790000000;  // 2026-09-21
 constexpr std::int64_t kDay = 86400;
 constexpr std::string_view kActor = "tester";
 
-inline Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using interdict::testing::T;
 
 // A registry in its own temporary folder.
 class TestRegistry {

@@ -21,6 +21,7 @@
 #include "guard/data.h"
 #include "guard/psl.h"
 #include "model/target.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict::guard {
@@ -37,11 +38,7 @@ bool Contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
 }
 
-Target T(std::string_view text) {
-  Result<Target> t = ParseTarget(text);
-  EXPECT_TRUE(t.ok()) << text << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 const PublicSuffixList& SystemPsl() {
   static const PublicSuffixList psl = [] {

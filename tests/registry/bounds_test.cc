@@ -9,6 +9,7 @@
 #include "registry/registry.h"
 #include "registry/transparency.h"
 #include "testing/failing_store.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -18,11 +19,7 @@ constexpr UnixTime kNow = 1790000000;  // 2026-09-21
 constexpr std::int64_t kDay = 86400;
 constexpr std::string_view kActor = "tester";
 
-Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 // n domain targets named prefix-0.example ... prefix-(n-1).example.
 std::vector<Target> Domains(std::string_view prefix, int n) {

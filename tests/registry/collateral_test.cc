@@ -8,6 +8,7 @@
 
 #include "registry/registry.h"
 #include "registry/transparency.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -16,11 +17,7 @@ namespace {
 constexpr UnixTime kNow = 1790000000;  // 2026-09-21
 constexpr std::string_view kActor = "tester";
 
-Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 std::string ReadTestFile(const std::string& name) {
   std::ifstream in(std::string(INTERDICT_TESTDATA) + "/" + name);

@@ -10,6 +10,7 @@
 
 #include "registry/registry.h"
 #include "testing/failing_store.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -20,11 +21,7 @@ constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 constexpr std::string_view kActor = "auditor";
 
-Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 std::size_t V(ProbeVerdict v) {
   return static_cast<std::size_t>(v);

@@ -12,6 +12,7 @@
 #include "io/json_format.h"
 #include "registry/registry.h"
 #include "sign/signing.h"
+#include "testing/targets.h"
 #include "testing/temp_dir.h"
 
 namespace interdict {
@@ -23,11 +24,7 @@ constexpr UnixTime kNow = 1790000000;  // 2026-09-21
 constexpr std::int64_t kDay = 86400;
 constexpr std::string_view kActor = "tester";
 
-Target T(std::string_view spelled) {
-  Result<Target> t = ParseTarget(spelled);
-  if (!t.ok()) ADD_FAILURE() << spelled << ": " << t.status().ToString();
-  return t.ok() ? *t : Target{};
-}
+using testing::T;
 
 class TransparencyTest : public ::testing::Test {
  protected:
