@@ -283,11 +283,71 @@ struct PreparedName {
 }
 
 #if defined(__SSE2__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define INTERDICT_MATCHER_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define INTERDICT_MATCHER_SANITIZED 1
+#endif
+#endif
+
+// 32 bytes of 0xff then 32 of zero: the 16 bytes at kPrefixMask + 32 - n keep the first n.
+alignas(64) constexpr unsigned char kPrefixMask[64] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+[[gnu::always_inline]] inline __m128i LowerAscii(__m128i v) {
+  // Non-ASCII bytes compare as negative and are left alone (and refused by the callers).
+  const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+  return _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+}
+
+// LowercaseAscii for the common case, a name of at most 32 bytes that starts at least 32 bytes
+// before the end of its memory page: two 16-byte loads and a mask for the length, with no
+// branch on the length (such branches are what a run of random names mispredicts). The loads
+// read past the name but not past its page (pages are the unit of memory protection, so such
+// a read cannot fault); the extra bytes are masked off. Sanitizer builds, which check reads
+// byte by byte, take the general path.
+[[gnu::always_inline]] inline bool LowercaseShort(const char* p, std::size_t n, PreparedName* out) {
+  const __m128i m0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrefixMask + 32 - n));
+  const __m128i m1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kPrefixMask + 48 - n));
+  __m128i v0 = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), m0);
+  __m128i v1 = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), m1);
+  const __m128i zero = _mm_setzero_si128();
+  const int high = _mm_movemask_epi8(_mm_or_si128(v0, v1));
+  v0 = LowerAscii(v0);
+  v1 = LowerAscii(v1);
+  // Bytes n to 48 are zero: the padding Absorb<true> may read.
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out->text), v0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out->text + 16), v1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out->text + 32), zero);
+  const __m128i dot = _mm_set1_epi8('.');
+  const __m128i d0 = _mm_cmpeq_epi8(v0, dot);
+  const __m128i d1 = _mm_cmpeq_epi8(v1, dot);
+  out->dot_bits[0] = static_cast<std::uint32_t>(_mm_movemask_epi8(d0)) |
+                     (static_cast<std::uint32_t>(_mm_movemask_epi8(d1)) << 16);
+  out->dot_bits[1] = out->dot_bits[2] = out->dot_bits[3] = 0;
+  const __m128i one = _mm_set1_epi8(1);
+  const __m128i sums = _mm_add_epi64(_mm_sad_epu8(_mm_and_si128(d0, one), zero),
+                                     _mm_sad_epu8(_mm_and_si128(d1, one), zero));
+  out->dot_count = _mm_cvtsi128_si32(sums) + _mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+  out->length = n;
+  return high == 0;
+}
+
 // Copies `name` (at most 253 bytes) into out->text sixteen bytes at a time, lowercasing A-Z and
-// noting where the dots are. False when a byte is not ASCII.
+// noting where the dots are, and zeroes the 16 bytes after it. False when a byte is not ASCII.
 [[gnu::always_inline]] inline bool LowercaseAscii(std::string_view name, PreparedName* out) {
   const std::size_t n = name.size();
   const char* p = name.data();
+#if !defined(INTERDICT_MATCHER_SANITIZED)
+  constexpr std::uintptr_t kPage = 4096;
+  if (n <= 32 && (reinterpret_cast<std::uintptr_t>(p) & (kPage - 1)) <= kPage - 32) [[likely]] {
+    return LowercaseShort(p, n, out);
+  }
+#endif
   out->dot_bits[0] = out->dot_bits[1] = out->dot_bits[2] = out->dot_bits[3] = 0;
   unsigned high = 0;
   __m128i dot_count = _mm_setzero_si128();
@@ -301,10 +361,7 @@ struct PreparedName {
       v = _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo));
     }
     high |= static_cast<unsigned>(_mm_movemask_epi8(v));
-    // Non-ASCII bytes compare as negative and are left alone (and refused below).
-    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                        _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    v = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    v = LowerAscii(v);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out->text + i), v);
     const __m128i is_dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
     out->dot_bits[i / 64] |=
@@ -316,6 +373,7 @@ struct PreparedName {
   if (high != 0) return false;
   out->dot_count = _mm_cvtsi128_si32(dot_count) + _mm_cvtsi128_si32(_mm_srli_si128(dot_count, 8));
   out->length = n;
+  std::memset(out->text + n, 0, 16);
   return true;
 }
 #else
@@ -324,7 +382,7 @@ constexpr std::uint64_t kLowSeven = 0x7f7f7f7f7f7f7f7fULL;
 constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
 
 // Copies `name` (at most 253 bytes) into out->text eight bytes at a time, lowercasing A-Z and
-// noting where the dots are. False when a byte is not ASCII.
+// noting where the dots are, and zeroes the 16 bytes after it. False when a byte is not ASCII.
 [[gnu::always_inline]] inline bool LowercaseAscii(std::string_view name, PreparedName* out) {
   const std::size_t n = name.size();
   const char* p = name.data();
@@ -350,6 +408,7 @@ constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
   if ((any_high & kHighBits) != 0) return false;
   out->dot_count = static_cast<int>(dots);
   out->length = n;
+  std::memset(out->text + n, 0, 16);
   return true;
 }
 #endif
@@ -361,10 +420,7 @@ bool PrepareUnicode(std::string_view name, PreparedName* out);
 [[gnu::always_inline]] inline bool PrepareText(std::string_view name, PreparedName* out) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty()) return false;
-  if (name.size() <= 253 && LowercaseAscii(name, out)) {
-    std::memset(out->text + out->length, 0, 8);
-    return true;
-  }
+  if (name.size() <= 253 && LowercaseAscii(name, out)) return true;
   return PrepareUnicode(name, out);
 }
 
@@ -378,9 +434,7 @@ bool PrepareUnicode(std::string_view name, PreparedName* out);
   // A U-label: the registry normalized its rules with IDNA 2008; do the same.
   Result<std::string> a = NormalizeDomain(name);
   if (!a.ok() || a->size() > 253) return false;
-  if (!LowercaseAscii(*a, out)) return false;
-  std::memset(out->text + out->length, 0, 8);
-  return true;
+  return LowercaseAscii(*a, out);
 }
 
 bool PrepareName(const HashKeys& keys, std::string_view name, PreparedName* out) {
@@ -525,11 +579,9 @@ void Snapshot::MatchNames(std::span<const std::string_view> names, std::span<Ver
         } else if (scratch.dot_count >= kL) {
           count = -1;
         } else {
-          count = matcher::SuffixFingerprints<true>(img.keys_, scratch.text, scratch.length,
-                                                    scratch.dot_bits, g.fps + i * kL,
-                                                    g.starts + i * kL);
-          const std::size_t last = std::min(static_cast<std::size_t>(count), most);
-          for (std::size_t j = first; j < last; ++j) img.PrefetchFilter(g.fps[i * kL + j]);
+          count = matcher::SuffixFingerprints<true>(
+              img.keys_, scratch.text, scratch.length, scratch.dot_bits, g.fps + i * kL,
+              g.starts + i * kL, [&img](std::uint64_t fp) { img.PrefetchFilter(fp); });
         }
       }
     }

@@ -34,7 +34,7 @@
 namespace interdict::matcher_format {
 
 inline constexpr char kMagic[8] = {'I', 'N', 'T', 'D', 'M', 'A', 'T', 'C'};
-inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kVersion = 3;
 inline constexpr std::uint32_t kBucketSlots = 5;
 inline constexpr std::uint32_t kNone = 0xffffffffU;
 inline constexpr std::uint64_t kSectionAlign = 64;

@@ -1,8 +1,11 @@
 #include "matcher/snapshot.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -390,6 +393,76 @@ void ExpectSameAnswers(const std::vector<std::string>& names, std::size_t query_
     ASSERT_EQ(batch[i].offset, one.offset) << views[i];
     ASSERT_EQ(batch[i].kind, one.kind) << views[i];
   }
+}
+
+// Lookups read names of up to 32 bytes 16 bytes at a time, past their end when that stays in
+// the same memory page. A name that ends right before an unreadable page must be read without
+// touching it (a fault would kill the test) and answered like the same name anywhere else, in
+// the small-image path and in the staged batch path of a large image.
+TEST(SnapshotNames, NamesEndingAtAnUnreadablePage) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  auto* bytes = static_cast<char*>(mem);
+  ASSERT_EQ(mprotect(bytes + page, page, PROT_NONE), 0);
+
+  std::vector<Rule> rules = {{TargetKind::kDomainTree, "pirate.example", 1},
+                             {TargetKind::kDomain, "x.io", 2},
+                             {TargetKind::kDomainTree, "abcdefghijklmnopq.example", 3}};
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 80000; ++i) {
+    rules.push_back({TargetKind::kDomain, RandomLabel(rng, 4, 12) + ".filler", 4});
+  }
+  Pair small = BuildPair({rules.begin(), rules.begin() + 3});
+  Pair large = BuildPair(rules);
+  ASSERT_GT(large.snapshot->bytes().size(), std::size_t{1} << 20) << "must take the staged path";
+
+  std::vector<std::string> names = {"x.io",
+                                    "X.IO.",
+                                    "a",
+                                    "pirate.example",
+                                    "WWW.Pirate.Example.",
+                                    "abcdefghijklmnopq.example",
+                                    "y.abcdefghijklmnopq.example"};
+  for (std::size_t length = 1; length <= 40; ++length) {
+    std::string sub = RandomLabel(rng, length, length);
+    names.push_back(sub + ".pirate.example");
+    names.push_back(sub + ".example");
+    names.push_back(sub.substr(0, length / 2) + "." + sub.substr(length / 2) + ".x.io");
+  }
+  for (const std::string& name : names) {
+    // The name's last byte is the last readable one; the batch has it in every position.
+    char* at = bytes + page - name.size();
+    std::memcpy(at, name.data(), name.size());
+    const std::string_view edge(at, name.size());
+    for (const Pair* p : {&small, &large}) {
+      const Found want = p->reference.Match(name);
+      EXPECT_EQ(Lookup(*p->snapshot, edge), want) << name;
+      std::vector<std::string_view> batch(16, edge);
+      std::vector<Verdict> out(batch.size());
+      p->snapshot->MatchNames(batch, out);
+      for (const Verdict& v : out) EXPECT_EQ(FromVerdict(*p->snapshot, edge, v), want) << name;
+    }
+  }
+  munmap(mem, 2 * page);
+}
+
+// Label bytes are hashed 16 at a time, zero-padded: a label that ends in NUL bytes (legal in a
+// DNS label) must not be taken for the shorter one, and a NUL inside a subdomain does not hide
+// the name from a tree rule.
+TEST(SnapshotNames, NulBytesAreNotPadding) {
+  Snapshot s = Build({{TargetKind::kDomain, "ab.example", 1},
+                      {TargetKind::kDomain, "abcdefgh.example", 2},
+                      {TargetKind::kDomainTree, "pirate.example", 3}});
+  using namespace std::string_view_literals;
+  EXPECT_TRUE(s.MatchName("ab.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("ab\0.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("ab\0\0\0\0\0\0.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("abcdefgh\0.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("abcdefgh\0\0\0\0\0\0\0\0.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("ab.example\0"sv).blocked());
+  EXPECT_TRUE(s.MatchName("w\0w.pirate.example"sv).blocked());
+  EXPECT_FALSE(s.MatchName("pirate\0.example"sv).blocked());
 }
 
 TEST(SnapshotDifferential, RealPiracyAndTorrentLists) {
