@@ -80,10 +80,11 @@ class Snapshot {
   // A host name (SNI, Host header without port, DNS qname): any case, optional trailing dot,
   // U-labels accepted (normalized with IDNA 2008 first). Returns the most specific rule: an
   // exact domain rule on the name, else the domain-tree rule on the name or its nearest
-  // ancestor.
+  // ancestor. A name of up to 32 bytes is read 16 bytes at a time, possibly past its end but
+  // never past the end of its memory page; those bytes are ignored.
   Verdict MatchName(std::string_view name) const;
   // Many names at once, answering out[i] for names[i]; interleaves the memory accesses of up
-  // to 32 lookups. Only the first min(names.size(), out.size()) names are looked up.
+  // to 24 lookups. Only the first min(names.size(), out.size()) names are looked up.
   void MatchNames(std::span<const std::string_view> names, std::span<Verdict> out) const;
   // An IPv4 or IPv6 address in text form (IPv4-mapped IPv6 matches IPv4 rules). Returns the
   // longest-prefix rule.

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -433,7 +432,7 @@ TEST(SnapshotNames, NamesEndingAtAnUnreadablePage) {
   for (const std::string& name : names) {
     // The name's last byte is the last readable one; the batch has it in every position.
     char* at = bytes + page - name.size();
-    std::memcpy(at, name.data(), name.size());
+    std::copy(name.begin(), name.end(), at);
     const std::string_view edge(at, name.size());
     for (const Pair* p : {&small, &large}) {
       const Found want = p->reference.Match(name);
