@@ -113,7 +113,8 @@ inline constexpr int kMaxLabels = 128;  // a 253-byte name has at most 127 label
 
 // Fingerprints of every label-aligned suffix of `name` (lowercase, no trailing dot), from the
 // last label (i = 0) to the whole name (i = count - 1); starts[i] is where suffix i begins.
-// dot_bits marks the name's dots: bit b of dot_bits[w] is byte 64 * w + b. Returns count.
+// dot_bits marks the name's dots: bit b of dot_bits[w] is byte 64 * w + b. on_fp gets each
+// fingerprint as soon as it is known (MatchNames prefetches its filter block). Returns count.
 template <bool kPadded, typename OnFp = void (*)(std::uint64_t)>
 [[gnu::always_inline]] inline int SuffixFingerprints(
     const HashKeys& keys, const char* name, std::size_t n, const std::uint64_t* dot_bits,
